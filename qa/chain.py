@@ -1,0 +1,59 @@
+"""The retrieval chain, as a LangChain runnable:
+
+    {"question", "history"} -> condense -> retriever -> reader -> Answer
+
+    >>> condense_question("When was it formally organized?",
+    ...                   [("What is the Zeynabiyoun Brigade?", "...")])
+    'When was it formally organized? (Zeynabiyoun Brigade)'
+    >>> condense_question("Who signed the agreements?", [])
+    'Who signed the agreements?'
+
+Swap the reader (e.g. for an LLM) or the retriever (any ``BaseRetriever``
+whose documents carry the metadata :mod:`qa.retrieval` documents) without
+touching the rest.
+"""
+
+from __future__ import annotations
+
+import re
+from operator import itemgetter
+
+from langchain_core.retrievers import BaseRetriever
+from langchain_core.runnables import Runnable, RunnableLambda, RunnablePassthrough
+
+from .lexical import STOP_WORDS
+from .reader import Reader
+from .text import fold
+
+# Words that make a question lean on the conversation.
+ANAPHORA = frozenset("it its it's they them their theirs this that these those he him his she her hers "
+                     "there then such same former latter both".split())
+_QWORDS = frozenset("what which who whom whose when where why how does did do is are was were can could "
+                    "would should will name list tell give explain describe".split())
+
+
+def condense_question(question: str, history: list[tuple[str, str]] | None) -> str:
+    """A standalone search query: a question that leans on the previous turn gets
+    that turn's topic words (the words of the previous question it doesn't share)."""
+    if not history:
+        return question
+    words = re.findall(r"[\w'-]+", fold(question).lower())
+    content = [w for w in words if w not in STOP_WORDS and w not in _QWORDS]
+    if not (set(words) & ANAPHORA) and len(content) >= 3:
+        return question
+    for prev_question, _ in reversed(history):
+        carried = [w for w in re.findall(r"[\w'-]+", fold(prev_question))
+                   if w.lower() not in STOP_WORDS and w.lower() not in _QWORDS and w.lower() not in words]
+        if carried:
+            return f"{question} ({' '.join(carried)})"
+    return question
+
+
+def build_chain(retriever: BaseRetriever, reader: Reader) -> Runnable:
+    """``chain.invoke({"question": ..., "history": [...]})`` returns an :class:`~qa.answer.Answer`."""
+    add_query = RunnablePassthrough.assign(
+        query=RunnableLambda(lambda x: condense_question(x["question"], x.get("history"))))
+    add_passages = RunnablePassthrough.assign(passages=itemgetter("query") | retriever)
+    read = RunnableLambda(lambda x: reader.read(x["question"], x["passages"], query=x["query"],
+                                                history=x.get("history")))
+    return (add_query | add_passages | read).with_config(run_name="qa")

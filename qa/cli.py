@@ -1,0 +1,131 @@
+"""The ``qa`` command line: ``qa index``, ``qa ask``, ``qa eval``.
+
+Options fall back to environment variables (``QA_CORPUS``, ``QA_INDEX``, ...),
+see :mod:`qa.config`. Library errors become one-line messages and exit status
+2 (bad input) or 1 (anything else the library refused).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from .errors import QAError, QuestionError
+
+corpus_option = click.option("--corpus", "corpus_dir", type=click.Path(path_type=Path), envvar="QA_CORPUS",
+                             default="corpus", show_default=True, show_envvar=True,
+                             help="Folder of documents (.txt, .md).")
+index_option = click.option("--index", "index_dir", type=click.Path(path_type=Path), envvar="QA_INDEX",
+                            default="index", show_default=True, show_envvar=True, help="Folder of the index.")
+
+
+def fail(exc: QAError) -> None:
+    click.echo(f"Error: {exc}", err=True)
+    sys.exit(2 if isinstance(exc, QuestionError) else 1)
+
+
+def _progress_bar(label: str):
+    from tqdm import tqdm
+
+    bar = None
+
+    def update(done: int, total: int) -> None:
+        nonlocal bar
+        if bar is None:
+            bar = tqdm(total=total, desc=label, unit="sentence", disable=total < 200, file=sys.stderr)
+        bar.n = done
+        bar.refresh()
+        if done >= total:
+            bar.close()
+
+    return update
+
+
+def _warn_skipped(report) -> None:
+    for problem in report.skipped:
+        click.echo(f"Skipped: {problem}", err=True)
+
+
+@click.group()
+@click.version_option(package_name="qa")
+def cli():
+    """Ask questions of a folder of documents; answers cite their sources."""
+
+
+@cli.command()
+@corpus_option
+@index_option
+@click.option("--rebuild", is_flag=True, help="Embed every document again, even unchanged ones.")
+def index(corpus_dir, index_dir, rebuild):
+    """Build or update the index of CORPUS in INDEX (only changed documents are embedded)."""
+    from .api import open_index
+    from .documents import load_corpus
+    from .embeddings import MiniLMEmbeddings
+
+    try:
+        corpus = load_corpus(corpus_dir)
+        emb = MiniLMEmbeddings()
+        idx, report = open_index(corpus, index_dir, emb, rebuild="always" if rebuild else "auto",
+                                 progress=_progress_bar("Embedding"))
+        emb.warm_up()  # exports the query encoder now rather than on the first question
+    except QAError as exc:
+        fail(exc)
+    _warn_skipped(report)
+    click.echo(f"{report.action.capitalize()} {index_dir}: {len(idx.documents)} documents, {len(idx.passages)} "
+               f"passages, {len(idx.sentences)} sentences ({report.embedded_sentences} embedded, "
+               f"{report.reused_sentences} reused){'; ' + report.reason if report.reason else ''}.")
+
+
+def render_answer(answer) -> str:
+    lines = [answer.text, ""]
+    if answer.abstained:
+        lines.append(f"(confidence {answer.confidence:.2f})")
+        return "\n".join(lines)
+    lines.append(f"Sources (confidence {answer.confidence:.2f}):")
+    for n, c in enumerate(answer.citations, 1):
+        where = f"{c.source}" + (f" \u00a7 {c.section}" if c.section else "")
+        lines.append(f"[{n}] {where}  (chars {c.start}-{c.end}, score {c.score:.3f})")
+        text, out, last = c.text, [], 0
+        for a, b in c.highlights:
+            out += [text[last:a], ">>", text[a:b], "<<"]
+            last = b
+        out.append(text[last:])
+        lines.append("    " + " ".join("".join(out).split()))
+    return "\n".join(lines)
+
+
+@cli.command()
+@click.argument("question")
+@corpus_option
+@index_option
+@click.option("--json", "as_json", is_flag=True, help="Print the answer and citations as JSON.")
+@click.option("--no-rebuild", is_flag=True, help="Fail instead of building a missing or stale index.")
+@click.option("-k", "--top-k", type=click.IntRange(1, 50), envvar="QA_TOP_K", default=4, show_default=True,
+              help="Passages to retrieve.")
+def ask(question, corpus_dir, index_dir, as_json, no_rebuild, top_k):
+    """Answer QUESTION from the documents, citing the passages used."""
+    from .api import Answerer, validate_question
+
+    try:
+        validate_question(question)
+        bot = Answerer.from_corpus(corpus_dir, index_dir, rebuild="never" if no_rebuild else "auto", k=top_k,
+                                   progress=_progress_bar("Embedding"))
+        answer = bot.ask(question)
+    except QAError as exc:
+        fail(exc)
+    _warn_skipped(bot.report)
+    if as_json:
+        click.echo(answer.to_json(indent=2))
+    else:
+        click.echo(render_answer(answer))
+
+
+def main():
+    cli(prog_name="qa")
+
+
+if __name__ == "__main__":
+    main()

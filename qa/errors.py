@@ -1,0 +1,67 @@
+"""Typed errors raised by the ``qa`` library.
+
+The library never prints and never returns ``None`` for bad input: it raises one
+of these. Only the CLI and the UI turn them into messages for people.
+
+Every message says what was received and what is expected, e.g.::
+
+    >>> from qa.errors import QuestionError
+    >>> str(QuestionError("The question is empty.", hint="Type a question of 1 to 2000 characters."))
+    'The question is empty. Type a question of 1 to 2000 characters.'
+"""
+
+from __future__ import annotations
+
+
+class QAError(Exception):
+    """Base class of every error this package raises on purpose."""
+
+    def __init__(self, message: str, *, hint: str | None = None):
+        self.message = message
+        self.hint = hint
+        super().__init__(f"{message} {hint}" if hint else message)
+
+
+class QuestionError(QAError, ValueError):
+    """The question cannot be asked as given (empty, too long, not text)."""
+
+
+class CorpusError(QAError):
+    """The corpus folder is missing, empty, or holds no readable document."""
+
+
+class DocumentError(QAError):
+    """One document could not be read or decoded.  ``path`` names the file."""
+
+    def __init__(self, path, message: str, *, hint: str | None = None):
+        self.path = str(path)
+        super().__init__(f"{self.path}: {message}", hint=hint)
+
+
+class IndexError_(QAError):
+    """Base class of index problems (named with a trailing underscore so it does
+    not shadow the builtin ``IndexError``; exported as ``qa.IndexProblem``)."""
+
+
+class IndexMissingError(IndexError_):
+    """There is no index where one was expected."""
+
+
+class IndexCorruptError(IndexError_):
+    """An index file is truncated, edited or unreadable.  ``path`` names it."""
+
+    def __init__(self, path, message: str, *, hint: str | None = None):
+        self.path = str(path)
+        super().__init__(f"{self.path}: {message}", hint=hint or "Rebuild it with `qa index --rebuild`.")
+
+
+class IndexMismatchError(IndexError_):
+    """The index was built from another corpus, model or settings."""
+
+
+class ModelError(QAError):
+    """The embedding model (or an optional dependency) is not available."""
+
+
+class BusyError(QAError):
+    """The service is at capacity; try again shortly."""
