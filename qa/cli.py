@@ -123,6 +123,37 @@ def ask(question, corpus_dir, index_dir, as_json, no_rebuild, top_k):
         click.echo(render_answer(answer))
 
 
+@cli.command("eval")
+@click.option("--questions", type=click.Path(path_type=Path, dir_okay=False), envvar="QA_QUESTIONS",
+              default="evaluation/questions.jsonl", show_default=True, help="JSONL question set.")
+@click.option("--squad", type=click.Path(path_type=Path, dir_okay=False, exists=True),
+              help="A SQuAD-format JSON file: its articles become the corpus, its questions the set.")
+@corpus_option
+@index_option
+@click.option("--out", "out_dir", type=click.Path(path_type=Path, file_okay=False), default="eval-results",
+              show_default=True, help="Where report.json, report.md and chart.png go.")
+@click.option("--stock/--no-stock", default=True, show_default=True,
+              help="Also run the stock LangChain recipe on the same questions.")
+@click.option("--limit", type=click.IntRange(1), help="Only the first N questions.")
+@click.option("--split", type=click.Choice(["all", "dev", "test"]), default="all", show_default=True,
+              help="dev/test halves of the set (by question id), to check tuning on unseen questions.")
+def eval_command(questions, squad, corpus_dir, index_dir, out_dir, stock, limit, split):
+    """Score the answerer on a question set (default: the bundled one), beside the stock recipe."""
+    from .evaluation_run import EvalConfig, run_evaluation
+
+    try:
+        report = run_evaluation(EvalConfig(questions=questions, squad=squad, corpus_dir=corpus_dir,
+                                           index_dir=index_dir, out_dir=out_dir, stock=stock, limit=limit,
+                                           split=split), echo=lambda m: click.echo(m, err=True))
+    except (QAError, ValueError, FileNotFoundError) as exc:
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(2)
+    from .evaluate import markdown
+
+    click.echo(markdown(report))
+    click.echo(f"\nWrote {out_dir / 'report.json'}, {out_dir / 'report.md'} and {out_dir / 'chart.png'}.")
+
+
 def main():
     cli(prog_name="qa")
 
