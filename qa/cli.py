@@ -154,6 +154,52 @@ def eval_command(questions, squad, corpus_dir, index_dir, out_dir, stock, limit,
     click.echo(f"\nWrote {out_dir / 'report.json'}, {out_dir / 'report.md'} and {out_dir / 'chart.png'}.")
 
 
+@cli.command()
+@click.option("--squad", type=click.Path(path_type=Path, dir_okay=False, exists=True),
+              default="../shared/datasets/xquad-en.json", show_default=True,
+              help="SQuAD-format file, split by article into dev (fit) and test (check) halves.")
+@click.option("--questions", type=click.Path(path_type=Path, dir_okay=False), default="evaluation/questions.jsonl",
+              show_default=True, help="JSONL set over --corpus; only its dev split is fitted on.")
+@corpus_option
+@click.option("--work", type=click.Path(path_type=Path, file_okay=False), default="eval-results/calibration",
+              show_default=True, help="Scratch folder for the SQuAD corpora and indexes.")
+@click.option("--write/--dry-run", default=True, show_default=True, help="Write qa/calibration.json.")
+def calibrate(squad, questions, corpus_dir, work, write):
+    """Fit the reader's weights and abstention threshold on data (dev halves), check on the test halves."""
+    from . import calibrate as cal
+    from .api import Answerer
+    from .evaluate import Question, load_questions
+    from .evaluation_run import split_of
+    from .squad import load_squad, write_corpus
+
+    halves = cal.squad_halves(load_squad(squad))
+    dev_samples, test_samples = [], []
+    embeddings = None
+    for half, other in (("dev", "test"), ("test", "dev")):
+        folder, qs = write_corpus(halves[half], work / f"{half}-corpus")
+        _, other_qs = write_corpus(halves[other], work / f"{other}-unused")
+        bot = Answerer.from_corpus(folder, work / f"{half}-index", embeddings=embeddings)
+        embeddings = bot.embeddings
+        negatives = [Question(q.id, q.question, [], "", "unanswerable") for q in other_qs]
+        samples = cal.collect(bot, qs + negatives, f"squad-{half}")
+        (dev_samples if half == "dev" else test_samples).extend(samples)
+        click.echo(f"SQuAD {half}: {len(qs)} answerable + {len(negatives)} unanswerable over {folder}", err=True)
+    if questions and Path(questions).is_file():
+        qs = load_questions(questions)
+        bot = Answerer.from_corpus(corpus_dir, work / "bundled-index", embeddings=embeddings)
+        dev_samples += cal.collect(bot, [q for q in qs if split_of(q.id) == "dev"], "set-dev")
+        test_samples += cal.collect(bot, [q for q in qs if split_of(q.id) == "test"], "set-test")
+    weights = cal.fit(dev_samples)
+    report = {"features": list(cal.FEATURES), "fitted_on": sorted({s.source for s in dev_samples}),
+              "dev": cal.evaluate_weights(weights, dev_samples), "test": cal.evaluate_weights(weights, test_samples)}
+    for source in sorted({s.source for s in dev_samples + test_samples}):
+        report[source] = cal.evaluate_weights(weights, [s for s in dev_samples + test_samples if s.source == source])
+    report = cal.round_floats(report)
+    click.echo(json.dumps({"weights": cal.round_floats({k: v for k, v in vars(weights).items()}), **report}, indent=2))
+    if write:
+        click.echo(f"Wrote {cal.save(weights, report)}", err=True)
+
+
 def main():
     cli(prog_name="qa")
 

@@ -167,6 +167,9 @@ def sentence_features(question: str, query: str, passages: list[Document]) -> li
     return cands
 
 
+_PRONOUN_START = re.compile(r"^[\"'\u201c]?(He|She|It|They|This|These|Those|His|Her|Its|Their|There)\b")
+
+
 class ExtractiveReader(Reader):
     """Answers with the best sentence(s) of the passages, or abstains."""
 
@@ -197,10 +200,17 @@ class ExtractiveReader(Reader):
         if confidence < self.weights.threshold:
             return abstain(question, query, confidence, retrieved)
         chosen = [best]
+        by_sid = {c.sid: c for c in cands}
+        before = by_sid.get(best.sid - 1)
+        if before is not None and _PRONOUN_START.match(best.text) and \
+                len(before.text) + len(best.text) + 8 <= self.max_chars:
+            chosen.insert(0, before)  # "He is the oldest ...": say who "he" is
         for c in cands[1:3]:
+            if c in chosen:
+                continue
             if c.score < self.weights.second_ratio * best.score or c.features["is_question"]:
                 break
-            if sum(len(x.text) for x in chosen) + len(c.text) + 8 > self.max_chars:
+            if sum(len(x.text) + 5 for x in chosen) + len(c.text) + 5 > self.max_chars:
                 continue
             chosen.append(c)
         chosen.sort(key=lambda c: (c.passage, c.start))
