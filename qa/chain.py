@@ -16,11 +16,10 @@ touching the rest.
 from __future__ import annotations
 
 import re
-from operator import itemgetter
-
 from langchain_core.retrievers import BaseRetriever
-from langchain_core.runnables import Runnable, RunnableLambda, RunnablePassthrough
+from langchain_core.runnables import Runnable, RunnableConfig, RunnableLambda
 
+from .answer import Answer
 from .lexical import STOP_WORDS
 from .reader import Reader
 from .text import fold
@@ -51,9 +50,16 @@ def condense_question(question: str, history: list[tuple[str, str]] | None) -> s
 
 def build_chain(retriever: BaseRetriever, reader: Reader) -> Runnable:
     """``chain.invoke({"question": ..., "history": [...]})`` returns an :class:`~qa.answer.Answer`."""
-    add_query = RunnablePassthrough.assign(
-        query=RunnableLambda(lambda x: condense_question(x["question"], x.get("history"))))
-    add_passages = RunnablePassthrough.assign(passages=itemgetter("query") | retriever)
-    read = RunnableLambda(lambda x: reader.read(x["question"], x["passages"], query=x["query"],
-                                                history=x.get("history")))
-    return (add_query | add_passages | read).with_config(run_name="qa")
+
+    def add_query(x: dict) -> dict:
+        return {**x, "query": condense_question(x["question"], x.get("history"))}
+
+    def add_passages(x: dict, config: RunnableConfig) -> dict:
+        return {**x, "passages": retriever.invoke(x["query"], config)}
+
+    def read(x: dict) -> Answer:
+        return reader.read(x["question"], x["passages"], query=x["query"], history=x.get("history"))
+
+    # Plain sequential steps: no thread pool hop per question (RunnableParallel would add one).
+    return (RunnableLambda(add_query, name="condense") | RunnableLambda(add_passages, name="retrieve")
+            | RunnableLambda(read, name="read")).with_config(run_name="qa")

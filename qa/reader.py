@@ -229,7 +229,9 @@ def clip(text: str, limit: int) -> str:
     text = " ".join(text.split())
     if len(text) <= limit:
         return text
-    cut = text[:limit - 1].rsplit(" ", 1)[0]
+    cut = text[:limit - 1]
+    if text[limit - 1] != " ":
+        cut = cut.rsplit(" ", 1)[0]
     return cut.rstrip(",;:") + "\u2026"
 
 

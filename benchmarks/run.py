@@ -1,0 +1,421 @@
+"""``make bench``: this project beside the stock LangChain recipe, measured side by side in one run.
+
+Same machine, same model (all-MiniLM-L6-v2), same corpus, same questions
+(``evaluation/questions.jsonl``). Prints one table and the ratios:
+
+* model load (once per process) and index build, reported apart,
+* warm latency per question, p50/p95 over several passes (questions interleaved
+  between the two systems so both see the same machine noise),
+* answer accuracy: an acceptable answer string appears in the answer text
+  (casefolded, ``qa.text.fold``-ed, white space collapsed); unanswerable
+  questions count as right only when the system abstains (the stock recipe never does),
+* cold start: ``qa ask`` in a fresh process (median of 5), ``python ui.py``
+  until it serves HTTP 200, and ``import sentence_transformers`` for context.
+
+Usage::
+
+    .venv/bin/python benchmarks/run.py                 # full run (about 5 minutes on 2 cores)
+    .venv/bin/python benchmarks/run.py --quick         # fewer repeats
+    .venv/bin/python benchmarks/run.py --json benchmarks/results/run.json
+
+Functions are importable (``tests/test_benchmarks_smoke.py`` runs them on tiny inputs).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+if __package__ in (None, ""):  # run as a script: make `benchmarks` importable
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from benchmarks.common import (ROOT, fmt, is_correct, machine_info, machine_line, percentile, ratio,  # noqa: E402
+                               summarize_ms, table, write_json)
+
+QUESTIONS = ROOT / "evaluation" / "questions.jsonl"
+CORPUS = ROOT / "corpus"
+
+# Used only while evaluation/questions.jsonl does not exist yet (or is empty).
+FALLBACK_QUESTIONS = [
+    {"id": "f1", "question": "When did Iran launch its missile strike on Pakistan?", "answers": ["January 16"]},
+    {"id": "f2", "question": "How many agreements and MoUs did Iran and Pakistan sign during Raisi's visit?",
+     "answers": ["eight"]},
+    {"id": "f3", "question": "What bilateral trade target did Iran and Pakistan commit to?",
+     "answers": ["$10 billion", "10 billion"]},
+    {"id": "f4", "question": "By what date had the ambassadors resumed their posts?", "answers": ["January 26"]},
+    {"id": "f5", "question": "Who invited Ebrahim Raisi to visit Pakistan?", "answers": ["Asif Ali Zardari", "Zardari"]},
+    {"id": "f6", "question": "Where did the second meeting of special representatives on Afghanistan take place?",
+     "answers": ["Doha"]},
+    {"id": "f7", "question": "What is the population of Tehran in 2030?", "answers": []},
+    {"id": "f8", "question": "Who won the 1998 football World Cup?", "answers": []},
+]
+
+
+@dataclass
+class BenchQuestion:
+    id: str
+    question: str
+    answers: list[str]
+    history: list[tuple[str, str]] = field(default_factory=list)
+    type: str = ""
+
+
+def load_questions(path: Path | None = None) -> tuple[list[BenchQuestion], str]:
+    """The question set and where it came from (the fallback list when the file is missing)."""
+    path = Path(path) if path else QUESTIONS
+    rows = []
+    origin = str(path)
+    if path.is_file():
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                rows.append(json.loads(line))
+    if not rows:
+        rows, origin = FALLBACK_QUESTIONS, f"built-in fallback ({len(FALLBACK_QUESTIONS)} questions; {path} not found)"
+    return [BenchQuestion(str(r["id"]), r["question"], list(r.get("answers", [])),
+                          [tuple(h) for h in r.get("history", [])], r.get("type", "")) for r in rows], origin
+
+
+# --- the two systems ----------------------------------------------------------------------
+
+def load_models() -> dict:
+    """Import sentence-transformers once, then load each system's model; seconds for each step."""
+    out = {}
+    t0 = time.perf_counter()
+    import sentence_transformers  # noqa: F401  (paid once; both systems need it to embed passages)
+
+    out["import_sentence_transformers_s"] = time.perf_counter() - t0
+
+    from qa.embeddings import MiniLMEmbeddings
+
+    t0 = time.perf_counter()
+    ours = MiniLMEmbeddings()
+    ours.sentence_transformer()
+    out["ours_passage_model_s"] = time.perf_counter() - t0
+    exported = not ours.onnx_path.is_file()
+    t0 = time.perf_counter()
+    ours.warm_up()  # ONNX query encoder (exported on first use, cached afterwards)
+    out["ours_query_encoder_s"] = time.perf_counter() - t0
+    out["ours_query_encoder_exported"] = exported
+    out["ours_query_backend"] = ours.query_backend
+
+    from langchain_huggingface import HuggingFaceEmbeddings
+
+    from qa.embeddings import packaged_model_dir
+
+    t0 = time.perf_counter()
+    stock = HuggingFaceEmbeddings(model_name=str(packaged_model_dir()), model_kwargs={"device": "cpu"})
+    stock.embed_query("warm up")
+    out["stock_model_s"] = time.perf_counter() - t0
+    return {"times": out, "ours": ours, "stock": stock}
+
+
+def build_ours(corpus, embeddings, index_dir: Path) -> dict:
+    """Build this project's index in memory, then save it; seconds for each."""
+    from qa.index import IndexSettings, build_index
+    from qa.storage import save_index
+
+    t0 = time.perf_counter()
+    index = build_index(corpus, embeddings, IndexSettings())
+    build_s = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    save_index(index, index_dir)
+    save_s = time.perf_counter() - t0
+    return {"build_s": build_s, "save_s": save_s, "passages": len(index.passages),
+            "sentences": len(index.sentences), "index": index}
+
+
+def build_stock(corpus, embeddings) -> dict:
+    from qa.baseline import StockRecipe
+
+    stock = StockRecipe.build(corpus, embeddings=embeddings)
+    return {"build_s": stock.build_seconds, "chunks": stock.store.index.ntotal, "recipe": stock}
+
+
+def compare_latency_quality(ours, stock, questions: list[BenchQuestion], repeats: int) -> dict:
+    """One untimed warm-up pass (its answers are scored: both systems are deterministic), then
+    ``repeats`` timed passes, the two systems interleaved question by question."""
+    answers = {"ours": [], "stock": []}
+    for q in questions:
+        answers["ours"].append(ours.ask(q.question, history=q.history or None))
+        answers["stock"].append(stock.ask(q.question))
+    times = {"ours": [], "stock": [], "stock_retrieval_only": []}
+    for _ in range(repeats):
+        for q in questions:
+            t0 = time.perf_counter()
+            ours.ask(q.question, history=q.history or None)
+            times["ours"].append(time.perf_counter() - t0)
+            t0 = time.perf_counter()
+            stock.ask(q.question)
+            times["stock"].append(time.perf_counter() - t0)
+            t0 = time.perf_counter()
+            stock.store.similarity_search(q.question, k=stock.k)
+            times["stock_retrieval_only"].append(time.perf_counter() - t0)
+    quality = {}
+    for name, can_abstain in (("ours", True), ("stock", False)):
+        ok = [is_correct(a, q.answers, can_abstain) for a, q in zip(answers[name], questions)]
+        answerable = [o for o, q in zip(ok, questions) if q.answers]
+        unanswerable = [o for o, q in zip(ok, questions) if not q.answers]
+        quality[name] = {
+            "accuracy": sum(ok) / len(ok) if ok else None,
+            "answerable_accuracy": sum(answerable) / len(answerable) if answerable else None,
+            "unanswerable_accuracy": sum(unanswerable) / len(unanswerable) if unanswerable else None,
+            "abstentions": sum(a.abstained for a in answers[name]),
+            "correct": sum(ok), "n": len(ok),
+            "median_answer_chars": percentile([len(a.text) for a in answers[name]], 0.5),
+        }
+    return {"latency": {k: summarize_ms(v) for k, v in times.items()}, "quality": quality,
+            "wrong_ours": [q.id for q, a in zip(questions, answers["ours"]) if not is_correct(a, q.answers, True)]}
+
+
+# --- cold start ------------------------------------------------------------------------------
+
+def _env(**extra) -> dict:
+    env = dict(os.environ)
+    env.setdefault("HF_HUB_OFFLINE", "1")
+    env.setdefault("TRANSFORMERS_OFFLINE", "1")
+    env.update({k: str(v) for k, v in extra.items()})
+    return env
+
+
+def qa_command() -> list[str]:
+    exe = Path(sys.executable).with_name("qa")
+    return [str(exe)] if exe.is_file() else [sys.executable, "-m", "qa"]
+
+
+def cold_cli(question: str, corpus_dir: Path, index_dir: Path, repeats: int = 5) -> dict:
+    """Wall time of ``qa ask QUESTION`` in a fresh process, index built and query encoder cached."""
+    cmd = qa_command() + ["ask", question, "--corpus", str(corpus_dir), "--index", str(index_dir), "--no-rebuild"]
+    times, last = [], None
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        last = subprocess.run(cmd, capture_output=True, text=True, env=_env(), timeout=300)
+        times.append(time.perf_counter() - t0)
+        if last.returncode != 0:
+            return {"error": f"exit {last.returncode}: {last.stderr.strip()[-300:]}", "times_s": times}
+    return {"median_s": percentile(times, 0.5), "min_s": min(times), "max_s": max(times), "times_s": times,
+            "command": " ".join(cmd[:1] + ["ask", "'...'", "--no-rebuild"]),
+            "imports_sentence_transformers": None}
+
+
+def cold_import_sentence_transformers(repeats: int = 3) -> dict:
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        subprocess.run([sys.executable, "-c", "import sentence_transformers"], capture_output=True, env=_env(),
+                       timeout=300, check=True)
+        times.append(time.perf_counter() - t0)
+    return {"median_s": percentile(times, 0.5), "times_s": times}
+
+
+def cold_python(repeats: int = 3) -> dict:
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        subprocess.run([sys.executable, "-c", "pass"], capture_output=True, timeout=60, check=True)
+        times.append(time.perf_counter() - t0)
+    return {"median_s": percentile(times, 0.5), "times_s": times}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def cold_ui(corpus_dir: Path, index_dir: Path, repeats: int = 3, timeout: float = 180.0,
+            ui_path: Path | None = None) -> dict:
+    """Wall time of ``python ui.py`` until ``GET http://127.0.0.1:PORT/`` answers 200."""
+    ui_path = ui_path or ROOT / "ui.py"
+    if not ui_path.is_file():
+        return {"error": f"{ui_path.name} not found"}
+    times = []
+    for _ in range(repeats):
+        port = free_port()
+        url = f"http://127.0.0.1:{port}/"
+        log = tempfile.TemporaryFile()
+        t0 = time.perf_counter()
+        proc = subprocess.Popen([sys.executable, str(ui_path)], cwd=str(ui_path.parent), stdout=log, stderr=log,
+                                env=_env(QA_PORT=port, QA_CORPUS=corpus_dir, QA_INDEX=index_dir,
+                                         GRADIO_ANALYTICS_ENABLED="False"),
+                                start_new_session=True)
+        served = None
+        try:
+            while time.perf_counter() - t0 < timeout:
+                if proc.poll() is not None:
+                    break
+                try:
+                    with urllib.request.urlopen(url, timeout=2) as r:
+                        if r.status == 200:
+                            served = time.perf_counter() - t0
+                            break
+                except (urllib.error.URLError, ConnectionError, OSError):
+                    pass
+                time.sleep(0.05)
+        finally:
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGTERM)
+                try:
+                    proc.wait(timeout=15)
+                except subprocess.TimeoutExpired:
+                    os.killpg(proc.pid, signal.SIGKILL)
+                    proc.wait()
+        if served is None:
+            log.seek(0)
+            tail = log.read().decode("utf-8", "replace").strip()[-400:]
+            return {"error": f"did not serve within {timeout:.0f} s (exit {proc.returncode}): {tail}",
+                    "times_s": times}
+        times.append(served)
+    return {"median_s": percentile(times, 0.5), "min_s": min(times), "max_s": max(times), "times_s": times}
+
+
+# --- the report ------------------------------------------------------------------------------
+
+def report_table(r: dict) -> str:
+    m, b, lq = r["models"], r["build"], r["compare"]
+    lat, q = lq["latency"], lq["quality"]
+    rows = [
+        ["model load (after `import sentence_transformers`, "
+         f"{fmt(m['import_sentence_transformers_s'], 2)} s)",
+         f"{fmt(m['ours_passage_model_s'], 2)} s + query encoder {fmt(m['ours_query_encoder_s'], 2)} s",
+         f"{fmt(m['stock_model_s'], 2)} s", ""],
+        [f"index build ({b['ours']['passages']} passages / {b['ours']['sentences']} sentences vs "
+         f"{b['stock']['chunks']} chunks)",
+         f"{fmt(b['ours']['build_s_median'], 2)} s (+ save {fmt(b['ours']['save_s_median'], 2)} s)",
+         f"{fmt(b['stock']['build_s_median'], 2)} s",
+         f"{fmt(ratio(b['stock']['build_s_median'], b['ours']['build_s_median']), 2)}x"],
+        ["warm latency p50", f"{fmt(lat['ours']['p50_ms'])} ms", f"{fmt(lat['stock']['p50_ms'])} ms",
+         f"{fmt(ratio(lat['stock']['p50_ms'], lat['ours']['p50_ms']))}x"],
+        ["warm latency p95", f"{fmt(lat['ours']['p95_ms'])} ms", f"{fmt(lat['stock']['p95_ms'])} ms",
+         f"{fmt(ratio(lat['stock']['p95_ms'], lat['ours']['p95_ms']))}x"],
+        ["(stock similarity_search alone, p50 / p95)", "",
+         f"{fmt(lat['stock_retrieval_only']['p50_ms'])} / {fmt(lat['stock_retrieval_only']['p95_ms'])} ms", ""],
+        ["answer accuracy, all questions",
+         f"{q['ours']['correct']}/{q['ours']['n']} = {fmt(q['ours']['accuracy'], 3)}",
+         f"{q['stock']['correct']}/{q['stock']['n']} = {fmt(q['stock']['accuracy'], 3)}",
+         f"{fmt(ratio(q['ours']['accuracy'], q['stock']['accuracy']), 2)}x"],
+        ["  answerable questions", fmt(q["ours"]["answerable_accuracy"], 3), fmt(q["stock"]["answerable_accuracy"], 3), ""],
+        ["  unanswerable questions (abstained)", fmt(q["ours"]["unanswerable_accuracy"], 3),
+         fmt(q["stock"]["unanswerable_accuracy"], 3), ""],
+        ["median answer length", f"{fmt(q['ours']['median_answer_chars'])} chars",
+         f"{fmt(q['stock']['median_answer_chars'])} chars", ""],
+    ]
+    out = table(rows, ["", "this project (qa.Answerer)", "stock recipe", "stock / ours"])
+    c = r.get("cold", {})
+    cold_rows = []
+    if c:
+        cli, ui, st, py = c.get("cli", {}), c.get("ui", {}), c.get("import_sentence_transformers", {}), c.get("python", {})
+        cold_rows.append(["`qa ask \"...\"` (fresh process, index built, query encoder cached)",
+                          f"{fmt(cli.get('median_s'), 2)} s" if "median_s" in cli else cli.get("error", "-"),
+                          f"{len(cli.get('times_s', []))} runs, min {fmt(cli.get('min_s'), 2)} s, max {fmt(cli.get('max_s'), 2)} s"
+                          if "median_s" in cli else ""])
+        cold_rows.append(["`python ui.py` until HTTP 200",
+                          f"{fmt(ui.get('median_s'), 2)} s" if "median_s" in ui else f"not measured: {ui.get('error', '-')}",
+                          f"{len(ui.get('times_s', []))} runs, min {fmt(ui.get('min_s'), 2)} s, max {fmt(ui.get('max_s'), 2)} s"
+                          if "median_s" in ui else ""])
+        cold_rows.append(["`python -c \"import sentence_transformers\"` (for context)",
+                          f"{fmt(st.get('median_s'), 2)} s", f"{len(st.get('times_s', []))} runs"])
+        cold_rows.append(["`python -c pass` (interpreter start)", f"{fmt(py.get('median_s'), 2)} s",
+                          f"{len(py.get('times_s', []))} runs"])
+        out += "\n\nCold start (median wall time)\n\n" + table(cold_rows, ["", "median", "runs"])
+    return out
+
+
+def run(args) -> dict:
+    from qa.documents import load_corpus
+
+    info = machine_info()
+    questions, origin = load_questions(args.questions)
+    if args.limit:
+        questions = questions[:args.limit]
+    corpus_dir = Path(args.corpus)
+    corpus = load_corpus(corpus_dir)
+    repeats = 1 if args.quick else args.repeats
+    builds = 1 if args.quick else 3
+    print(machine_line(info), file=sys.stderr)
+    print(f"Questions: {len(questions)} from {origin}; corpus {corpus_dir} ({len(corpus.documents)} documents)",
+          file=sys.stderr)
+
+    models = load_models()
+    work = Path(tempfile.mkdtemp(prefix="qa-bench-"))
+    try:
+        print("Building indexes ...", file=sys.stderr)
+        ours_builds, stock_builds = [], []
+        for i in range(builds):
+            ours_builds.append(build_ours(corpus, models["ours"], work / "index"))
+            stock_builds.append(build_stock(corpus, models["stock"]))
+        from qa.api import Answerer
+        from qa.storage import load_index
+
+        index = load_index(work / "index", model=models["ours"].model_info)
+        bot = Answerer(index, models["ours"])
+        stock = stock_builds[-1]["recipe"]
+        build = {
+            "ours": {"build_s_median": percentile([b["build_s"] for b in ours_builds], 0.5),
+                     "save_s_median": percentile([b["save_s"] for b in ours_builds], 0.5),
+                     "build_s": [b["build_s"] for b in ours_builds],
+                     "passages": ours_builds[-1]["passages"], "sentences": ours_builds[-1]["sentences"]},
+            "stock": {"build_s_median": percentile([b["build_s"] for b in stock_builds], 0.5),
+                      "build_s": [b["build_s"] for b in stock_builds], "chunks": stock_builds[-1]["chunks"]},
+        }
+        print(f"Asking {len(questions)} questions x {repeats + 1} passes, both systems ...", file=sys.stderr)
+        compare = compare_latency_quality(bot, stock, questions, repeats)
+        result = {"machine": info, "questions": origin, "n_questions": len(questions), "repeats": repeats,
+                  "models": models["times"], "build": build, "compare": compare}
+        if not args.no_cold:
+            print("Cold start ...", file=sys.stderr)
+            cold_repeats = 2 if args.quick else 5
+            result["cold"] = {
+                "cli": cold_cli(questions[0].question, corpus_dir, work / "index", repeats=cold_repeats),
+                "ui": cold_ui(corpus_dir, work / "index", repeats=1 if args.quick else 3),
+                "import_sentence_transformers": cold_import_sentence_transformers(1 if args.quick else 3),
+                "python": cold_python(3),
+            }
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return result
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--quick", action="store_true", help="one timed pass, one build, fewer cold-start runs")
+    p.add_argument("--json", dest="json_path", help="also write every number to this JSON file")
+    p.add_argument("--questions", type=Path, default=None, help=f"JSONL question set (default {QUESTIONS})")
+    p.add_argument("--corpus", default=str(CORPUS), help="corpus folder (default: the bundled corpus)")
+    p.add_argument("--repeats", type=int, default=5, help="timed passes over the questions (default 5)")
+    p.add_argument("--limit", type=int, help="only the first N questions")
+    p.add_argument("--no-cold", action="store_true", help="skip the cold-start measurements")
+    args = p.parse_args(argv)
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    result = run(args)
+    print()
+    print(machine_line(result["machine"]))
+    print(f"Questions: {result['n_questions']} ({result['questions']}); warm latency over {result['repeats']} "
+          f"timed pass(es) after a warm-up pass; same model (all-MiniLM-L6-v2), same corpus.")
+    print("Stock recipe = RecursiveCharacterTextSplitter(1000, 200) + HuggingFaceEmbeddings + FAISS.from_documents"
+          " + similarity_search(k=4) + the retrieved sentence most similar to the question (qa/baseline.py); "
+          "it sees follow-up questions without their history.\n")
+    print(report_table(result))
+    if result["compare"]["wrong_ours"]:
+        print(f"\nQuestions this project got wrong: {', '.join(result['compare']['wrong_ours'])}")
+    if args.json_path:
+        write_json(args.json_path, result)
+        print(f"\nWrote {args.json_path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
