@@ -20,7 +20,7 @@ The same ``seed`` gives the same text, byte for byte (``random.Random`` only).
     >>> docs[0].text == Generator(seed=7).documents(2, 3)[0].text
     True
     >>> q = gen.questions(docs, 1)[0]
-    >>> q.answer in docs[q.doc].passages[q.passage]
+    >>> q.answer in q.sentence and q.sentence in docs[q.doc].passages[q.passage]
     True
 
 ``pool`` mode (for the 100k size): sentences come from a fixed pool of distinct
@@ -159,13 +159,14 @@ class SyntheticDocument:
     source: str               # file name, e.g. "doc-0007.md"
     text: str                 # Markdown: "# title", then one "## heading" section per passage
     passages: list[str] = field(default_factory=list)      # section bodies (= passages once chunked)
-    facts: list[list[tuple[str, str]]] = field(default_factory=list)  # per passage: (question, answer)
+    facts: list[list[tuple[str, str, str]]] = field(default_factory=list)  # per passage: (question, answer, sentence)
 
 
 @dataclass(frozen=True)
 class SyntheticQuestion:
     question: str
     answer: str
+    sentence: str   # the sentence that answers it
     doc: int        # index into the documents list
     passage: int    # index into that document's passages
     source: str
@@ -247,7 +248,7 @@ class Generator:
         """Every distinct sentence the pool mode has used (embed these, then look vectors up)."""
         return sorted({s for pool in self._pools.values() for s, _, _ in pool})
 
-    def _passage(self, t: int) -> tuple[str, list[tuple[str, str]]]:
+    def _passage(self, t: int) -> tuple[str, list[tuple[str, str, str]]]:
         want = self.rng.randint(3, 6)
         sentences, facts, length = [], [], 0
         for _ in range(want * 3):
@@ -259,7 +260,7 @@ class Generator:
             sentences.append(s)
             length += len(s) + 1
             if q:
-                facts.append((q, a))
+                facts.append((q, a, s))
         return " ".join(sentences), facts
 
     # -- documents --------------------------------------------------------------------------
@@ -303,8 +304,8 @@ class Generator:
         out = []
         candidates = [(d, p) for d, doc in enumerate(docs) for p, f in enumerate(doc.facts) if f]
         for d, p in rng.sample(candidates, min(n, len(candidates))):
-            q, a = rng.choice(docs[d].facts[p])
-            out.append(SyntheticQuestion(q, a, d, p, docs[d].source))
+            q, a, s = rng.choice(docs[d].facts[p])
+            out.append(SyntheticQuestion(q, a, s, d, p, docs[d].source))
         return out
 
 

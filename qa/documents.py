@@ -24,13 +24,23 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
 
 from .errors import CorpusError, DocumentError
 
-MAX_FILE_BYTES = int(os.environ.get("QA_MAX_FILE_BYTES", 20 * 1024 * 1024))
+MAX_FILE_BYTES = 20 * 1024 * 1024  # default; QA_MAX_FILE_BYTES overrides it (read at each load)
+
+
+def max_file_bytes() -> int:
+    """The largest file indexed: ``QA_MAX_FILE_BYTES`` (read now, not at import) or 20 MiB."""
+    value = os.environ.get("QA_MAX_FILE_BYTES") or ""
+    try:
+        return int(value) if value.strip() else MAX_FILE_BYTES
+    except ValueError:
+        raise CorpusError(f"QA_MAX_FILE_BYTES must be a whole number of bytes, got {value!r}.") from None
 
 
 @dataclass(frozen=True)
@@ -166,11 +176,32 @@ def load_document(path: Path, root: Path) -> Document:
     """Load one file; raise :class:`DocumentError` naming it when it can't be used."""
     rel = path.relative_to(root).as_posix()
     try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise DocumentError(rel, f"is {size:,} bytes; the limit is {MAX_FILE_BYTES:,} (QA_MAX_FILE_BYTES).",
-                                hint="Split it into smaller files or raise the limit.")
-        data = path.read_bytes()
+        rel.encode("utf-8")
+    except UnicodeEncodeError:
+        shown = os.fsencode(rel).decode("utf-8", "replace")
+        raise DocumentError(shown, "has a file name that is not valid UTF-8.", hint="Rename it.") from None
+    limit = max_file_bytes()
+    try:
+        if path.is_symlink():
+            try:
+                target = path.resolve(strict=True)
+            except (OSError, RuntimeError):
+                raise DocumentError(rel, "is a broken link (or a loop of links).") from None
+            if not target.is_relative_to(root.resolve()):
+                raise DocumentError(rel, "is a link to a file outside the corpus folder; it is not followed.",
+                                    hint="Copy the file into the folder instead.")
+        # O_NONBLOCK: opening a named pipe must not hang; fstat then says what was opened.
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+        with os.fdopen(fd, "rb") as f:
+            info = os.fstat(f.fileno())
+            if not stat.S_ISREG(info.st_mode):
+                raise DocumentError(rel, "is not a regular file (a pipe, socket or device).")
+            if info.st_size > limit:
+                raise DocumentError(rel, f"is {info.st_size:,} bytes; the limit is {limit:,} (QA_MAX_FILE_BYTES).",
+                                    hint="Split it into smaller files or raise the limit.")
+            data = f.read(limit + 1)
+        if len(data) > limit:
+            raise DocumentError(rel, f"grew past the limit of {limit:,} bytes while being read (QA_MAX_FILE_BYTES).")
     except OSError as exc:
         raise DocumentError(rel, f"cannot be read ({exc.strerror or exc}).") from None
     text = decode(data, rel)
@@ -182,20 +213,15 @@ def load_document(path: Path, root: Path) -> Document:
 
 
 def iter_files(root: Path) -> Iterable[Path]:
-    """Files under ``root`` with a known suffix, sorted; hidden entries and links
-    that lead outside ``root`` are passed over."""
-    root_resolved = root.resolve()
+    """Files under ``root`` with a known suffix, sorted; hidden entries are passed
+    over and linked folders are not entered. Linked files are yielded:
+    :func:`load_document` refuses those that lead outside ``root``."""
     for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
         for name in sorted(filenames):
             if name.startswith(".") or Path(name).suffix.lower() not in LOADERS:
                 continue
-            path = Path(dirpath) / name
-            if path.is_symlink():
-                target = path.resolve()
-                if not target.is_relative_to(root_resolved) or not target.is_file():
-                    continue
-            yield path
+            yield Path(dirpath) / name
 
 
 def load_corpus(root, *, strict: bool = False) -> Corpus:

@@ -68,7 +68,7 @@ _PROPER = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][\w'-]+(?:\s+(?:of|al|bin|de|the
 
 def answer_type(question: str) -> str:
     q = fold(question).lower().strip()
-    if re.search(r"\b(how (many|much)|what (percentage|percent|number|amount|share|proportion)|how (long|far|old|big|large))\b", q):
+    if re.search(r"\b(how (many|much)|what (percentage|percent|number|amount|share|proportion)|how (long|far|old|big|large|tall|high|deep|wide|heavy|often|fast|small))\b", q):
         return "number"
     if re.search(r"\b(when|what (year|date|month|day|time|decade|century)|which (year|month|date))\b", q):
         return "date"

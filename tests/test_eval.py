@@ -1,0 +1,71 @@
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from qa.cli import cli
+from qa.evaluate import Question, load_questions, normalize, score, summarize, token_f1
+from qa.answer import Answer, Citation
+from qa.squad import squad_documents
+from qa.evaluation_run import split_of
+
+
+def _answer(text, cited="", abstained=False, highlight=None):
+    c = Citation("a.txt", cited, 0, len(cited), [highlight or (0, len(cited))], 1.0)
+    return Answer("q", text, [] if abstained else [c], abstained, 0.5, "q", [c])
+
+
+def test_metrics_on_hand_made_outcomes():
+    q_ok = Question("1", "When?", ["January 16"], "On January 16, Iran struck.", "date")
+    q_none = Question("2", "Boiling point?", [], "", "unanswerable")
+    good = score(q_ok, _answer("On January 16, Iran struck. [1]", "Before. On January 16, Iran struck.", highlight=(0, 7)), 5.0)
+    assert good.correct and good.rank == 1 and good.cited_ok and not good.highlight_ok  # highlight starts at "Before."
+    wrong = score(q_ok, _answer("Something else. [1]", "Something else."), 7.0)
+    assert not wrong.correct and wrong.rank is None and wrong.cited_ok is False
+    abst = score(q_none, _answer("The documents don't say.", abstained=True), 3.0)
+    false_abst = score(q_ok, _answer("The documents don't say.", abstained=True), 3.0)
+    s = summarize([good, wrong, abst, false_abst])
+    assert s["answer_accuracy"] == pytest.approx(1 / 3)
+    assert s["abstention_recall"] == 1.0 and s["abstention_precision"] == 0.5 and s["false_abstentions"] == 1
+    assert s["mrr"] == pytest.approx(1 / 3)
+    assert normalize("The U.S.") == "us" and token_f1("x y z", "z w") == pytest.approx(0.4)
+
+
+def test_squad_conversion_evidence_is_the_answer_sentence():
+    data = {"data": [{"title": "Some_Title", "paragraphs": [
+        {"context": "First fact here. The tower is 300 metres tall. Last.",
+         "qas": [{"id": "x", "question": "How tall is the tower?", "answers": [{"text": "300 metres", "answer_start": 30}]}]}]}]}
+    docs, qs = squad_documents(data)
+    assert list(docs) == ["Some_Title.txt"] and docs["Some_Title.txt"].startswith("Some Title\n\n")
+    assert qs[0].evidence == "The tower is 300 metres tall." and qs[0].type == "squad-number"
+
+
+def test_split_is_stable_and_balanced():
+    ids = [f"q{i:03d}" for i in range(200)]
+    assert [split_of(i) for i in ids] == [split_of(i) for i in ids]
+    assert 70 < sum(split_of(i) == "dev" for i in ids) < 130
+
+
+def test_load_questions_names_the_bad_line(tmp_path):
+    f = tmp_path / "q.jsonl"
+    f.write_text('{"id": "1", "question": "Q?", "answers": []}\n{"oops": 1}\n')
+    with pytest.raises(ValueError, match="q.jsonl:2"):
+        load_questions(f)
+
+
+@pytest.mark.slow
+def test_qa_eval_command_writes_reports(make_corpus, tmp_path, bundled):
+    corpus = make_corpus({"a.txt": "Facts\n\nThe bridge opened in 1998. It is 2 kilometres long.\n\nCrows use tools."})
+    qs = tmp_path / "q.jsonl"
+    rows = [{"id": "a", "question": "When did the bridge open?", "answers": ["1998"], "evidence": "The bridge opened in 1998.", "type": "date"},
+            {"id": "b", "question": "What is the capital of Peru?", "answers": [], "evidence": "", "type": "unanswerable"}]
+    qs.write_text("\n".join(json.dumps(r) for r in rows))
+    out = tmp_path / "out"
+    r = CliRunner().invoke(cli, ["eval", "--questions", str(qs), "--corpus", str(corpus), "--index", str(tmp_path / "i"),
+                                 "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    assert "| answer_accuracy |" in r.stdout and "stock" in r.stdout
+    report = json.loads((out / "report.json").read_text())
+    assert set(report["systems"]) == {"qa", "stock"}
+    assert report["systems"]["qa"]["questions"] == 2
+    assert (out / "chart.png").read_bytes()[:4] == b"\x89PNG"

@@ -1,0 +1,82 @@
+"""The real model on the bundled corpus, through the Python API."""
+
+import json
+import random
+
+import pytest
+
+import qa
+from qa.evaluate import contains, load_questions, strip_markers
+from tests.conftest import CORPUS, QUESTIONS
+
+pytestmark = pytest.mark.slow
+
+
+def _check_citations(bot, a):
+    for c in a.citations:
+        doc = bot.index.documents[bot.index.by_source[c.source]]
+        assert doc.text[c.start:c.end] == c.text
+        assert c.highlights
+        for x, y in c.highlights:
+            assert 0 <= x < y <= len(c.text)
+            assert " ".join(c.text[x:y].split())[:40] in " ".join(a.text.split())
+
+
+def _sample(kind, n, seed=7):
+    qs = [q for q in load_questions(QUESTIONS) if kind(q)]
+    random.Random(seed).shuffle(qs)
+    return qs[:n]
+
+
+def test_answers_cite_and_highlight_their_sources(bundled):
+    qs = _sample(lambda q: q.answerable and not q.history, 12)
+    assert len(qs) == 12
+    right = 0
+    for q in qs:
+        a = bundled.ask(q.question)
+        assert isinstance(a, qa.Answer)
+        if a.abstained:
+            continue
+        assert "[1]" in a.text and a.citations
+        assert len(strip_markers(a.text)) <= 400
+        _check_citations(bundled, a)
+        right += any(contains(a.text, ans) for ans in q.answers)
+    assert right >= 10
+
+
+def test_abstains_when_the_article_cannot_answer(bundled):
+    qs = _sample(lambda q: not q.answerable, 8)
+    abstained = [bundled.ask(q.question) for q in qs]
+    assert sum(a.abstained for a in abstained) >= 7
+    for a in abstained:
+        if a.abstained:
+            assert a.citations == [] and "don't say" in a.text and a.confidence < 0.9
+
+
+def test_follow_ups_use_the_conversation(bundled):
+    qs = _sample(lambda q: q.type == "followup", 6)
+    assert qs
+    for q in qs:
+        with_history = bundled.ask(q.question, history=q.history)
+        assert not with_history.abstained
+        assert any(contains(with_history.text, ans) for ans in q.answers), (q.question, with_history.text)
+        assert len(with_history.query) > len(q.question)
+
+
+def test_qa_ask_uses_environment_defaults(monkeypatch, bundled_index_dir, bundled):
+    monkeypatch.setenv("QA_CORPUS", str(CORPUS))
+    monkeypatch.setenv("QA_INDEX", str(bundled_index_dir))
+    qa.api.clear_cache()
+    q = _sample(lambda q: q.answerable and not q.history and q.type in ("date", "number"), 1)[0]
+    a = qa.ask(q.question)
+    assert a.citations and a.citations[0].source == "iran-pakistan-relations.txt"
+    assert qa.ask(q.question).text == a.text  # deterministic
+    round_trip = qa.Answer.from_dict(json.loads(a.to_json()))
+    assert round_trip == a
+    qa.api.clear_cache()
+
+
+def test_bad_questions_raise_typed_errors(bundled):
+    for bad in ["", "   ", "?!...", "x" * 5000]:
+        with pytest.raises(qa.QuestionError):
+            bundled.ask(bad)
