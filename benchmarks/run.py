@@ -14,7 +14,7 @@ Same machine, same model (all-MiniLM-L6-v2), same corpus, same questions
 
 Usage::
 
-    .venv/bin/python benchmarks/run.py                 # full run (about 5 minutes on 2 cores)
+    .venv/bin/python benchmarks/run.py                 # full run (about 8 minutes on 2 cores)
     .venv/bin/python benchmarks/run.py --quick         # fewer repeats
     .venv/bin/python benchmarks/run.py --json benchmarks/results/run.json
 
@@ -205,8 +205,7 @@ def cold_cli(question: str, corpus_dir: Path, index_dir: Path, repeats: int = 5)
         if last.returncode != 0:
             return {"error": f"exit {last.returncode}: {last.stderr.strip()[-300:]}", "times_s": times}
     return {"median_s": percentile(times, 0.5), "min_s": min(times), "max_s": max(times), "times_s": times,
-            "command": " ".join(cmd[:1] + ["ask", "'...'", "--no-rebuild"]),
-            "imports_sentence_transformers": None}
+            "command": " ".join(cmd[:1] + ["ask", "'...'", "--no-rebuild"])}
 
 
 def cold_import_sentence_transformers(repeats: int = 3) -> dict:
@@ -394,7 +393,7 @@ def main(argv=None) -> int:
     p.add_argument("--json", dest="json_path", help="also write every number to this JSON file")
     p.add_argument("--questions", type=Path, default=None, help=f"JSONL question set (default {QUESTIONS})")
     p.add_argument("--corpus", default=str(CORPUS), help="corpus folder (default: the bundled corpus)")
-    p.add_argument("--repeats", type=int, default=5, help="timed passes over the questions (default 5)")
+    p.add_argument("--repeats", type=int, default=3, help="timed passes over the questions (default 3)")
     p.add_argument("--limit", type=int, help="only the first N questions")
     p.add_argument("--no-cold", action="store_true", help="skip the cold-start measurements")
     args = p.parse_args(argv)

@@ -28,7 +28,7 @@ Then the **incremental re-index**: one document (100 passages) of the 10k corpus
 replaced by an edited version and ``qa.api.open_index`` updates the index; the
 report says how many sentences were embedded and how many reused.
 
-    .venv/bin/python benchmarks/scale.py                          # 1k, 10k, 100k (~25 min on 2 cores)
+    .venv/bin/python benchmarks/scale.py                          # 1k, 10k, 100k (~45 min on 2 shared cores)
     .venv/bin/python benchmarks/scale.py --sizes 1k,10k --json benchmarks/results/scale.json
     .venv/bin/python benchmarks/scale.py --sizes 100k --full      # 100k with every sentence embedded
 """
@@ -52,8 +52,8 @@ import numpy as np
 if __package__ in (None, ""):  # run as a script: make `benchmarks` importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks.common import (answer_matches, fmt, folder_bytes, machine_info, machine_line, percentile,  # noqa: E402
-                               rss_mb, summarize_ms, table, write_json)
+from benchmarks.common import (answer_matches, folder_bytes, machine_info, machine_line, rss_mb,  # noqa: E402
+                               summarize_ms, table, write_json)
 from benchmarks.synthetic import Generator, write_corpus  # noqa: E402
 from qa.embeddings import ArrayEmbeddings, as_unit_rows  # noqa: E402
 
@@ -161,13 +161,17 @@ def build(corpus_dir: Path, index_dir: Path, embeddings: ArrayEmbeddings, settin
     return out
 
 
-def incremental(gen: Generator, corpus_dir: Path, index_dir: Path, embeddings, per_doc: int, doc: int = 0) -> dict:
-    """Replace document ``doc`` by an edited version and update the index in place."""
+def incremental(gen: Generator, corpus_dir: Path, index_dir: Path, embeddings, per_doc: int, doc: int = 0,
+                revert: bool = True) -> dict:
+    """Replace document ``doc`` by an edited version and update the index in place
+    (then, with ``revert``, put the original back and update again, untimed)."""
     from qa.api import open_index
     from qa.documents import load_corpus
 
     edited = gen.document(doc, per_doc, variant=1)
-    (corpus_dir / edited.source).write_text(edited.text, encoding="utf-8")
+    path = corpus_dir / edited.source
+    original = path.read_bytes()
+    path.write_text(edited.text, encoding="utf-8")
     t0 = time.perf_counter()
     corpus = load_corpus(corpus_dir)
     index, report = open_index(corpus, index_dir, embeddings, rebuild="auto")
@@ -179,6 +183,10 @@ def incremental(gen: Generator, corpus_dir: Path, index_dir: Path, embeddings, p
            "reused_sentences": report.reused_sentences, "passages": len(index.passages),
            "edited_document": edited.source, "edited_passages": len(edited.passages),
            "reopen_unchanged_action": again.action, "reopen_unchanged_s": unchanged_s}
+    if revert:
+        path.write_bytes(original)
+        del index
+        index, _ = open_index(load_corpus(corpus_dir), index_dir, embeddings, rebuild="auto")
     del index
     gc.collect()
     return out
@@ -224,6 +232,29 @@ def recall_sweep(vectors: np.ndarray, queries: np.ndarray, hnsw, k: int = 10, ef
     return out
 
 
+def throughput(ask, questions: list, workers: int) -> float:
+    """Questions answered per second by ``workers`` threads sharing one Answerer."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    t0 = time.perf_counter()
+    with ThreadPoolExecutor(workers) as pool:
+        list(pool.map(ask, questions))
+    return len(questions) / (time.perf_counter() - t0)
+
+
+def peak_rss_mb() -> float:
+    """High-water RSS of this process (VmHWM; unlike ru_maxrss it is not inherited across exec)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def distinct_rows(vectors: np.ndarray) -> int:
     """How many different vectors (compared through a random projection, to 1e-6)."""
     if len(vectors) == 0:
@@ -236,8 +267,6 @@ def probe(corpus_dir: Path, index_dir: Path, questions: list[dict], passes: int 
           recall_queries: int = 200, embeddings: ArrayEmbeddings | None = None) -> dict:
     """Runs in a fresh process: load, memory, warm latency, hit@4, HNSW recall.
     ``embeddings``: the query model (default: ``MiniLMEmbeddings``, ONNX for questions)."""
-    import resource
-
     out = {"rss_start_mb": rss_mb()}
     t0 = time.perf_counter()
     from qa.api import Answerer
@@ -275,8 +304,10 @@ def probe(corpus_dir: Path, index_dir: Path, questions: list[dict], passes: int 
     out["ask"] = summarize_ms(ask_t)
     out["hit_at_4"] = sum(hits) / len(hits)
     out["answer_accuracy"] = sum(correct) / len(correct)
+    out["loadavg_during_queries"] = os.getloadavg()[0]
+    out["throughput_qps"] = {str(w): throughput(lambda q: bot.ask(q["question"]), questions, w) for w in (1, 2)}
     out["rss_after_queries_mb"] = rss_mb()
-    out["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    out["peak_rss_mb"] = peak_rss_mb()
 
     # recall of HNSW against exact search, over the same vectors
     index = bot.index
@@ -372,7 +403,7 @@ def report(results: list[dict], model_load_s: float | None = None) -> str:
         total = b.get("total_s_estimated", b["total_s"])
         label = r["size"] + (" (pool*)" if r["mode"] == "pool" else "")
         rows.append([
-            label, f"{b['passages']:,} / {b['sentences']:,}", b["vector_index"],
+            label, f"{b['passages']:,} / {b['sentences']:,}", p["stats"]["vector_index"],
             f"{b['embed_rate_sentences_per_s']:.0f}",
             f"{'~' if est else ''}{embed_s:.0f} s",
             f"{b['chunk_s'] + b['bm25_faiss_s'] + b['load_corpus_s']:.1f} s + save {b['save_s']:.1f} s",
@@ -419,17 +450,21 @@ def report(results: list[dict], model_load_s: float | None = None) -> str:
                          f"{i['edited_document']} replaced by an edited version ({i['edited_passages']} passages) -> "
                          f"'{i['action']}' in {i['seconds']:.1f} s (embedding {i['embed_s']:.1f} s): "
                          f"{i['embedded_sentences']:,} sentences embedded, {i['reused_sentences']:,} reused "
-                         f"(full build: {r['build']['sentences']:,} embedded in {r['build']['total_s']:.0f} s). "
+                         f"(full build: {r['build']['sentences']:,} embedded in {r['build'].get('total_s_estimated', r['build']['total_s']):.0f} s). "
                          f"Opening it again unchanged: '{i['reopen_unchanged_action']}' in {i['reopen_unchanged_s']:.1f} s.")
     mem_rows = []
     for r in results:
         p = r["probe"]
+        qps = p.get("throughput_qps", {})
         mem_rows.append([r["size"], f"{p['rss_after_imports_mb']:.0f}", f"{p['rss_after_load_mb']:.0f}",
                          f"{p['rss_after_warmup_mb']:.0f}", f"{p['peak_rss_mb']:.0f}", f"{p['load_s']:.1f} s",
-                         "yes" if p["sentence_transformers_imported"] else "no"])
-    lines.append("\nMemory of the query process (psutil RSS, MiB):\n")
+                         "yes" if p["sentence_transformers_imported"] else "no",
+                         " / ".join(f"{qps[w]:.0f}" for w in sorted(qps)) or "-",
+                         f"{p['loadavg_during_queries']:.1f}" if "loadavg_during_queries" in p else "-"])
+    lines.append("\nThe query process (fresh, one per size): memory (psutil RSS, MiB), load time, throughput:\n")
     lines.append(table(mem_rows, ["passages", "after imports", "after load", "after first questions",
-                                  "peak (ru_maxrss)", "load time", "sentence-transformers loaded"]))
+                                  "peak (VmHWM)", "load time", "sentence-transformers loaded",
+                                  "questions/s, 1 / 2 threads", "load average (2 cores)"]))
     return "\n".join(lines)
 
 
@@ -440,6 +475,9 @@ def main(argv=None) -> int:
     p.add_argument("--full", action="store_true", help="embed every sentence at 100k too (no pool; ~1 h on 2 cores)")
     p.add_argument("--workdir", type=Path, help="keep the corpora and indexes here (default: a temp folder, deleted)")
     p.add_argument("--json", dest="json_path", help="also write every number to this JSON file")
+    p.add_argument("--reprobe", type=Path, help="probe the indexes kept in --workdir (or the JSON's workdir) "
+                   "again, e.g. on a quieter machine, and update that JSON (or --json)")
+    p.add_argument("--report-from", type=Path, help="print the tables of a JSON file written by --json, and exit")
     p.add_argument("--probe", nargs=4, metavar=("CORPUS", "INDEX", "QUESTIONS", "OUT"), help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -448,6 +486,29 @@ def main(argv=None) -> int:
         corpus, index, qfile, out = args.probe
         result = probe(Path(corpus), Path(index), json.loads(Path(qfile).read_text()))
         Path(out).write_text(json.dumps(result), encoding="utf-8")
+        return 0
+
+    sizes_filter = [s.strip() for s in args.sizes.split(",") if s.strip()] if args.sizes != "1k,10k,100k" else []
+    if args.reprobe:
+        data = json.loads(args.reprobe.read_text(encoding="utf-8"))
+        workroot = args.workdir or Path(data["workdir"])
+        for r in data["results"]:
+            if sizes_filter and r["size"] not in sizes_filter:
+                continue
+            folder = workroot / r["size"]
+            questions = json.loads((folder / "questions.json").read_text(encoding="utf-8"))
+            print(f"[{r['size']}] probing again ...", file=sys.stderr, flush=True)
+            r["probe"] = run_probe(folder / "corpus", folder / "index", questions, folder)
+            r["reprobed_at"] = time.strftime("%Y-%m-%d %H:%M:%S")
+        data["machine_reprobe"] = machine_info()
+        write_json(args.json_path or args.reprobe, data)
+        print(machine_line(data["machine_reprobe"]) + "\n")
+        print(report(data["results"], data.get("model_load_s")))
+        return 0
+    if args.report_from:
+        data = json.loads(args.report_from.read_text(encoding="utf-8"))
+        print(machine_line(data["machine"]) + "\n")
+        print(report(data["results"], data.get("model_load_s")))
         return 0
 
     sizes = [s.strip() for s in args.sizes.split(",") if s.strip()]
@@ -481,7 +542,8 @@ def main(argv=None) -> int:
           f"warm, in a fresh process per size, {args.questions} questions x 2 passes after 20 warm-up questions.\n")
     print(report(results, model_load_s))
     if args.json_path:
-        write_json(args.json_path, {"machine": info, "seed": SEED, "model_load_s": model_load_s, "results": results})
+        write_json(args.json_path, {"machine": info, "seed": SEED, "model_load_s": model_load_s, "results": results,
+                                    "workdir": str(workroot) if args.workdir else None})
         print(f"\nWrote {args.json_path}")
     return 0
 

@@ -44,6 +44,9 @@ def validate_question(question, max_chars: int | None = None) -> str:
         raise QuestionError(f"The question is {len(question):,} characters long; the limit is {limit:,}.",
                             hint="Ask a shorter question.")
     cleaned = clean_question(question)
+    if not cleaned and question.strip():
+        raise QuestionError("The question holds only invisible characters (control, zero-width or unpaired "
+                            "surrogate code points).", hint=f"Type a question of 1 to {limit:,} characters.")
     if not cleaned:
         raise QuestionError("The question is empty.", hint=f"Type a question of 1 to {limit:,} characters.")
     if len(cleaned) > limit:
@@ -167,4 +170,5 @@ def clear_cache() -> None:
 
 def ask(question: str, history=None, *, corpus_dir=None, index_dir=None) -> Answer:
     """Answer ``question`` from the documents in ``corpus_dir`` (default ``QA_CORPUS`` or ``corpus/``)."""
+    validate_question(question)  # a bad question fails fast, before any model or index is loaded
     return get_answerer(corpus_dir, index_dir).ask(question, history=history)

@@ -30,7 +30,7 @@ from .chain import condense_question
 from .evaluate import Question, contains
 from .reader import CALIBRATION_FILE, Weights, sentence_features
 
-FEATURES = ("cosine", "overlap", "type", "passage", "is_question")
+FEATURES = ("cosine", "overlap", "type", "passage", "novelty", "context", "is_question")
 
 
 @dataclass
@@ -56,7 +56,7 @@ def collect(bot, questions: list[Question], source: str) -> list[Sample]:
 
 
 def weight_vector(w: Weights) -> np.ndarray:
-    return np.array([w.cosine, w.overlap, w.type, w.passage, -w.question_penalty])
+    return np.array([w.cosine, w.overlap, w.type, w.passage, w.novelty, w.context, -w.question_penalty])
 
 
 def best_scores(vec: np.ndarray, samples: list[Sample]) -> tuple[np.ndarray, np.ndarray]:
@@ -75,20 +75,20 @@ def top1(vec, samples) -> float:
     return float(best_scores(vec, ans)[1].mean()) if ans else 0.0
 
 
-def search_weights(samples: list[Sample], start: Weights, iters: int = 600, seed: int = 0) -> np.ndarray:
+def search_weights(samples: list[Sample], start: Weights, iters: int = 1500, seed: int = 0) -> np.ndarray:
     rng = np.random.default_rng(seed)
     best = weight_vector(start)
     best[0] = 1.0  # the scale is fixed by cosine; the others are relative to it
     best_acc = top1(best, samples)
     step = 0.5
     for i in range(iters):
-        cand = best + rng.normal(0, step, size=best.shape) * np.array([0, 1, 1, 1, 1])
-        cand[1:4] = np.clip(cand[1:4], 0, 5)
-        cand[4] = min(cand[4], 0)
+        cand = best + rng.normal(0, step, size=best.shape) * np.array([0, 1, 1, 1, 1, 1, 1])
+        cand[1:6] = np.clip(cand[1:6], 0, 5)
+        cand[6] = min(cand[6], 0)
         acc = top1(cand, samples)
         if acc > best_acc + 1e-9 or (acc == best_acc and np.abs(cand).sum() < np.abs(best).sum()):
             best, best_acc = cand, acc
-        if i % 200 == 199:
+        if i % 400 == 399:
             step /= 2
     return best
 
@@ -142,7 +142,7 @@ def evaluate_weights(w: Weights, samples: list[Sample]) -> dict:
 def fit(samples: list[Sample], start: Weights = Weights(), seed: int = 0) -> Weights:
     vec = search_weights(samples, start, seed=seed)
     w = replace(start, cosine=float(vec[0]), overlap=float(vec[1]), type=float(vec[2]), passage=float(vec[3]),
-                question_penalty=float(-vec[4]))
+                novelty=float(vec[4]), context=float(vec[5]), question_penalty=float(-vec[6]))
     scores, _ = best_scores(vec, samples)
     answerable = np.array([s.answerable for s in samples], dtype=float)
     a, b = fit_logistic(scores, answerable)

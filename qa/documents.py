@@ -158,8 +158,14 @@ def register_loader(suffix: str, loader: Loader) -> None:
     LOADERS[suffix.lower()] = loader
 
 
+# Control characters other than tab and newline (C0, DEL, C1): printed by the CLI they
+# would drive the terminal (ANSI escape sequences), so they become spaces (offsets keep).
+_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
 def decode(data: bytes, path) -> str:
-    """Decode file bytes as UTF-8 (a BOM is dropped); unify line endings."""
+    """Decode file bytes as UTF-8 (a BOM is dropped); unify line endings; control
+    characters other than tab and newline become spaces."""
     if b"\x00" in data[:8192]:
         raise DocumentError(path, "looks like a binary file (it contains NUL bytes).",
                             hint="Only UTF-8 text files (.txt, .md) are indexed.")
@@ -169,7 +175,7 @@ def decode(data: bytes, path) -> str:
         raise DocumentError(
             path, f"is not valid UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start}).",
             hint="Save it as UTF-8 and index again.") from None
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+    return _CONTROLS.sub(" ", text.replace("\r\n", "\n").replace("\r", "\n"))
 
 
 def load_document(path: Path, root: Path) -> Document:
@@ -180,6 +186,8 @@ def load_document(path: Path, root: Path) -> Document:
     except UnicodeEncodeError:
         shown = os.fsencode(rel).decode("utf-8", "replace")
         raise DocumentError(shown, "has a file name that is not valid UTF-8.", hint="Rename it.") from None
+    if _CONTROLS.search(rel):
+        raise DocumentError(_CONTROLS.sub("?", rel), "has control characters in its file name.", hint="Rename it.")
     limit = max_file_bytes()
     try:
         if path.is_symlink():
@@ -209,6 +217,9 @@ def load_document(path: Path, root: Path) -> Document:
         raise DocumentError(rel, "is empty.")
     loader = LOADERS[path.suffix.lower()]
     title, sections = loader(text, path.stem.replace("_", " ").replace("-", " "))
+    if not any(text[s.start:s.end].strip() for s in sections):
+        raise DocumentError(rel, "has no text besides its title and headings.",
+                            hint="A lone line without closing punctuation is read as a title; end it with a period.")
     return Document(rel, title, text, sections, hashlib.sha256(data).hexdigest())
 
 

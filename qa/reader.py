@@ -9,6 +9,8 @@ passages. It scores every sentence of the retrieved passages on
 * ``type``    - whether the sentence holds what the question asks for
   (a date for "when", a number for "how many", a name for "who", ...) beyond the question's own words,
 * ``passage`` - the retrieval score of its best passage,
+* ``novelty`` - the share of its words that are not the question's (restating the question is no answer),
+* ``context`` - how well its neighbouring sentences match the question (the answer often follows the match),
 
 combines them linearly (weights in ``calibration.json``, fitted on data by
 ``qa eval --calibrate``), and answers with the best sentence (and a second one
@@ -108,6 +110,8 @@ class Weights:
     overlap: float = 0.6
     type: float = 0.15
     passage: float = 0.3
+    novelty: float = 0.0
+    context: float = 0.0
     question_penalty: float = 0.5
     scale: float = 8.0       # a
     bias: float = -5.0       # b
@@ -160,10 +164,16 @@ def sentence_features(question: str, query: str, passages: list[Document]) -> li
     n = len(cands)
     idf = {t: math.log((n + 1) / (0.5 + sum(t in ts for ts in terms))) + 1.0 for t in set(q_terms)}
     total = sum(idf.values()) or 1.0
+    q_set = set(q_terms)
     for c, ts in zip(cands, terms):
         c.features["overlap"] = sum(w for t, w in idf.items() if t in ts) / total
+        c.features["novelty"] = len(ts - q_set) / len(ts) if ts else 0.0
         c.features["type"] = has_type(kind, fold(c.text), q_words)
         c.features["is_question"] = 1.0 if c.text.rstrip(" \"'\u201d\u2019").endswith("?") else 0.0
+    by_sid = {c.sid: c for c in cands}
+    for c in cands:  # a sentence next to one that matches the question often carries the answer
+        near = [by_sid[s] for s in (c.sid - 1, c.sid + 1) if s in by_sid]
+        c.features["context"] = max(((n.features["cosine"] + n.features["overlap"]) / 2 for n in near), default=0.0)
     return cands
 
 
@@ -180,7 +190,8 @@ class ExtractiveReader(Reader):
     def score(self, c: Candidate) -> float:
         w, f = self.weights, c.features
         return (w.cosine * f["cosine"] + w.overlap * f["overlap"] + w.type * f["type"]
-                + w.passage * f["passage"] - w.question_penalty * f["is_question"])
+                + w.passage * f["passage"] + w.novelty * f["novelty"] + w.context * f["context"]
+                - w.question_penalty * f["is_question"])
 
     def confidence(self, score: float) -> float:
         z = self.weights.scale * score + self.weights.bias

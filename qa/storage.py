@@ -27,6 +27,7 @@ import fcntl
 import hashlib
 import json
 import os
+import re
 import secrets
 import shutil
 import time
@@ -36,13 +37,14 @@ from pathlib import Path
 from .chunking import Chunks, Passage, Sentence
 from .documents import Document, Section
 from .embeddings import ModelInfo
-from .errors import IndexCorruptError, IndexMismatchError, IndexMissingError
+from .errors import IndexCorruptError, IndexError_, IndexMismatchError, IndexMissingError
 from .index import IndexSettings, PassageIndex
 from .lexical import LexicalIndex
 
 FORMAT = "qa-index"
 FORMAT_VERSION = 1
 CURRENT = "CURRENT"
+_GENERATION = re.compile(r"gen-[0-9A-Za-z_-]{1,80}")
 
 
 def _sha256(path: Path) -> str:
@@ -70,8 +72,12 @@ def _fsync_dir(path: Path) -> None:
 @contextlib.contextmanager
 def build_lock(index_dir: Path):
     """One builder at a time per index folder (readers never wait)."""
-    index_dir.mkdir(parents=True, exist_ok=True)
-    with open(index_dir / ".lock", "w") as f:
+    try:
+        index_dir.mkdir(parents=True, exist_ok=True)
+        lock = open(index_dir / ".lock", "w")
+    except OSError as exc:
+        raise _cannot_write(index_dir, exc) from None
+    with lock as f:
         fcntl.flock(f, fcntl.LOCK_EX)
         try:
             yield
@@ -84,10 +90,13 @@ def save_index(index: PassageIndex, index_dir) -> Path:
     import faiss
 
     index_dir = Path(index_dir)
-    index_dir.mkdir(parents=True, exist_ok=True)
     name = f"gen-{datetime.now(timezone.utc):%Y%m%dT%H%M%S}-{secrets.token_hex(3)}"
     tmp = index_dir / f"{name}.tmp"
-    tmp.mkdir()
+    try:
+        index_dir.mkdir(parents=True, exist_ok=True)
+        tmp.mkdir()
+    except OSError as exc:
+        raise _cannot_write(index_dir, exc) from None
     try:
         _write_json(tmp / "documents.json", [
             {"source": d.source, "title": d.title, "sha256": d.sha256,
@@ -131,6 +140,9 @@ def save_index(index: PassageIndex, index_dir) -> Path:
         previous = _current_name(index_dir)
         os.replace(pointer, index_dir / CURRENT)
         _fsync_dir(index_dir)
+    except (OSError, RuntimeError) as exc:  # disk full, read-only folder; FAISS reports write errors as RuntimeError
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise _cannot_write(index_dir, exc) from exc
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
@@ -138,9 +150,16 @@ def save_index(index: PassageIndex, index_dir) -> Path:
     return final
 
 
+def _cannot_write(index_dir: Path, exc: Exception) -> IndexError_:
+    reason = getattr(exc, "strerror", None) or (str(exc).splitlines() or [type(exc).__name__])[0]
+    return IndexError_(f"Cannot write the index in {str(index_dir)!r} ({reason}).",
+                       hint="Point --index (or QA_INDEX) at a folder you can write to, with free space.")
+
+
 def _current_name(index_dir: Path) -> str | None:
     try:
-        return (index_dir / CURRENT).read_text(encoding="utf-8").strip() or None
+        with open(index_dir / CURRENT, "rb") as f:  # a garbage pointer is reported by read_manifest
+            return f.read(4096).decode("utf-8", "replace").strip() or None
     except OSError:
         return None
 
@@ -186,8 +205,8 @@ def read_manifest(index_dir) -> tuple[Path, dict]:
     if name is None:
         raise IndexMissingError(f"No index in {str(index_dir)!r} (no {CURRENT} file).",
                                 hint="Build one with `qa index`.")
-    if "/" in name or "\\" in name or not name.startswith("gen-"):
-        raise IndexCorruptError(index_dir / CURRENT, f"names {name!r}, which is not an index generation.")
+    if not _GENERATION.fullmatch(name):
+        raise IndexCorruptError(index_dir / CURRENT, f"names {name[:80]!r}, which is not an index generation.")
     folder = index_dir / name
     path = folder / "manifest.json"
     try:
@@ -198,7 +217,30 @@ def read_manifest(index_dir) -> tuple[Path, dict]:
         raise IndexCorruptError(path, f"is not valid JSON ({exc}).") from None
     if not isinstance(manifest, dict):
         raise IndexCorruptError(path, "is not a JSON object.")
+    if manifest.get("format") == FORMAT and manifest.get("format_version") == FORMAT_VERSION:
+        problem = _shape_problem(manifest)
+        if problem:
+            raise IndexCorruptError(path, f"has {problem} (edited by hand?).")
     return folder, manifest
+
+
+def _shape_problem(manifest: dict) -> str | None:
+    """What is malformed in a manifest of this format version (so later code may trust it), or ``None``."""
+    model = manifest.get("model")
+    if not isinstance(model, dict) or set(model) != {"name", "dimension", "fingerprint"} or \
+            not isinstance(model["name"], str) or type(model["dimension"]) is not int or \
+            not isinstance(model["fingerprint"], str):
+        return "a malformed 'model' entry (expected name, dimension, fingerprint)"
+    try:
+        IndexSettings.from_dict(manifest["settings"])
+    except (KeyError, TypeError, ValueError):
+        return "a malformed 'settings' entry"
+    files = manifest.get("files")
+    if not isinstance(files, dict) or not all(
+            isinstance(rel, str) and isinstance(meta, dict) and type(meta.get("bytes")) is int
+            and isinstance(meta.get("sha256"), str) for rel, meta in files.items()):
+        return "a malformed 'files' entry (expected {path: {bytes, sha256}})"
+    return None
 
 
 def verify_files(folder: Path, manifest: dict) -> None:
@@ -226,6 +268,19 @@ def load_index(index_dir, *, model: ModelInfo | None = None, settings: IndexSett
 
     Raises :class:`IndexMissingError`, :class:`IndexMismatchError` (built for another
     model, settings or format) or :class:`IndexCorruptError` (naming the bad file)."""
+    for attempt in range(5):
+        name = _current_name(Path(index_dir))
+        try:
+            return _load_generation(index_dir, model=model, settings=settings, verify=verify)
+        except IndexCorruptError:
+            # Rebuilds switched CURRENT and pruned the generation being read: read the new one.
+            if attempt == 4 or _current_name(Path(index_dir)) == name:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _load_generation(index_dir, *, model: ModelInfo | None, settings: IndexSettings | None,
+                     verify: bool) -> PassageIndex:
     import faiss
 
     folder, manifest = read_manifest(index_dir)

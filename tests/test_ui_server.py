@@ -1,0 +1,119 @@
+"""The real server: `python ui.py` in a subprocess, called with gradio_client on 127.0.0.1."""
+
+from __future__ import annotations
+
+import json
+import time
+import urllib.request
+
+import pytest
+
+from qa.answer import Answer
+from tests.conftest import CORPUS
+from tests.uihelpers import UIServer
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def server(bundled, bundled_index_dir):
+    # `bundled` has built the index in bundled_index_dir: the server only loads it.
+    with UIServer(env={"QA_CORPUS": CORPUS, "QA_INDEX": bundled_index_dir}) as s:
+        yield s
+
+
+@pytest.fixture(scope="module")
+def client(server):
+    from gradio_client import Client
+
+    c = Client(server.url, verbose=False)
+    yield c
+    c.close()
+
+
+@pytest.fixture(scope="module")
+def documents(bundled):
+    return {d.source: d.text for d in bundled.index.documents}
+
+
+def check_citations(answer: Answer, documents: dict) -> None:
+    """Every citation points at its passage in the document, and its highlights inside it."""
+    markers = {int(n) for n in __import__("re").findall(r"\[(\d+)\]", answer.text)}
+    assert markers == set(range(1, len(answer.citations) + 1))
+    for c in answer.citations:
+        assert documents[c.source][c.start:c.end] == c.text
+        assert c.highlights
+        for a, b in c.highlights:
+            assert 0 <= a < b <= len(c.text)
+            sentence = " ".join(c.text[a:b].split())  # the answer text has its white space collapsed
+            assert sentence and sentence in " ".join(answer.text.split())
+
+
+def test_page_is_served_with_the_app(server, bundled):
+    with urllib.request.urlopen(server.url, timeout=10) as r:
+        assert r.status == 200
+    with urllib.request.urlopen(server.url + "config", timeout=10) as r:
+        config = json.load(r)
+    assert config["title"] == "Ask the documents" and config["analytics_enabled"] is False
+    header = next(c for c in config["components"] if c.get("props", {}).get("elem_id") == "qa-header")
+    stats = bundled.stats
+    assert f"{stats['documents']} document" in header["props"]["value"]
+    assert f"{stats['passages']} passages" in header["props"]["value"]
+
+
+def test_ask_endpoint_returns_the_structured_answer(client, documents):
+    d = client.predict("When did Iran launch its missile strike on Pakistan?", api_name="/ask")
+    answer = Answer.from_dict(d)
+    assert not answer.abstained and answer.citations and 0 <= answer.confidence <= 1
+    check_citations(answer, documents)
+    assert answer.passages and all(documents[p.source][p.start:p.end] == p.text for p in answer.passages)
+
+
+def test_ask_endpoint_takes_the_conversation(client, documents):
+    first = Answer.from_dict(client.predict("What is the Zeynabiyoun Brigade?", api_name="/ask"))
+    follow = Answer.from_dict(client.predict("When was it formally organized?",
+                                             [[first.question, first.text]], api_name="/ask"))
+    assert "Zeynabiyoun" in follow.query
+    assert not follow.abstained
+    check_citations(follow, documents)
+    alone = Answer.from_dict(client.predict("When was it formally organized?", api_name="/ask"))
+    assert alone.query == "When was it formally organized?"
+
+
+def test_ask_endpoint_abstains_plainly(client):
+    d = client.predict("What is the boiling point of liquid nitrogen?", api_name="/ask")
+    assert d["abstained"] is True and d["citations"] == []
+
+
+@pytest.mark.parametrize("question, words", [("", "empty"), ("x" * 5000, "limit"), ("?!?", "no words")])
+def test_bad_questions_get_a_clear_error_not_a_crash(client, question, words):
+    from gradio_client.exceptions import AppError
+
+    with pytest.raises(AppError) as info:
+        client.predict(question, api_name="/ask")
+    assert "QuestionError" in str(info.value) and words in str(info.value)
+    assert "Traceback" not in str(info.value)
+    # the server is still up and answering
+    assert client.predict("Who visited Pakistan in April?", api_name="/ask")["citations"]
+
+
+def test_bad_history_gets_a_clear_error(client):
+    from gradio_client.exceptions import AppError
+
+    with pytest.raises(AppError, match="history"):
+        client.predict("When was it formally organized?", [["only one item"]], api_name="/ask")
+
+
+def test_only_the_ask_endpoint_is_public(client):
+    api = client.view_api(return_format="dict", print_info=False)
+    assert list(api["named_endpoints"]) == ["/ask"]
+    params = [p["parameter_name"] for p in api["named_endpoints"]["/ask"]["parameters"]]
+    assert params == ["question", "history"]
+    assert not api["unnamed_endpoints"]
+
+
+def test_answers_are_fast_once_loaded(client):
+    t0 = time.perf_counter()
+    for _ in range(5):
+        client.predict("Which three border points facilitate commerce?", api_name="/ask")
+    assert (time.perf_counter() - t0) / 5 < 5.0  # generous: the model and index load once, not per question
