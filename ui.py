@@ -38,11 +38,13 @@ BUNDLED_EXAMPLES = [
 
 def settings() -> dict:
     """Where to read the documents, keep the index and listen, from the environment."""
+    from qa import config
+
     return {
         "corpus": Path(os.environ.get("QA_CORPUS") or HERE / "corpus"),
         "index": Path(os.environ.get("QA_INDEX") or HERE / "index"),
         "host": os.environ.get("QA_HOST") or "127.0.0.1",
-        "port": int(os.environ.get("QA_PORT") or 7860),
+        "port": config.integer("QA_PORT", 7860, 1, 65535),
     }
 
 
@@ -54,7 +56,11 @@ def main() -> None:
     from qa.api import Answerer
     from qa.errors import QAError
 
-    s = settings()
+    try:
+        s = settings()
+    except QAError as exc:
+        print(f"ui: {exc}", file=sys.stderr)
+        raise SystemExit(1) from None
     print(f"Loading {s['corpus']} (index in {s['index']}) ...", flush=True)
     try:
         answerer = Answerer.from_corpus(s["corpus"], s["index"])

@@ -8,7 +8,7 @@ Heavy parts (LangChain, FAISS, the model) load on first use, not on ``import qa`
 """
 
 from .answer import Answer, Citation
-from .errors import (BusyError, CorpusError, DocumentError, IndexCorruptError, IndexMismatchError,
+from .errors import (BusyError, ConfigError, CorpusError, DocumentError, IndexCorruptError, IndexMismatchError,
                      IndexMissingError, ModelError, QAError, QuestionError)
 from .errors import IndexError_ as IndexProblem
 
@@ -16,7 +16,7 @@ __version__ = "0.1.0"
 
 __all__ = ["Answer", "Answerer", "Citation", "ask", "QAError", "QuestionError", "CorpusError", "DocumentError",
            "IndexProblem", "IndexMissingError", "IndexCorruptError", "IndexMismatchError", "ModelError",
-           "BusyError"]
+           "BusyError", "ConfigError"]
 
 
 def __getattr__(name):

@@ -61,11 +61,14 @@ def validate_question(question, max_chars: int | None = None) -> str:
 def validate_history(history) -> list[tuple[str, str]]:
     if history is None:
         return []
+    if isinstance(history, (str, bytes)) or not hasattr(history, "__iter__"):
+        raise QuestionError(f"history must be a list of (question, answer) pairs, got {type(history).__name__}.")
+    recent = list(history)[-10:]  # only the last turns matter: don't clean a huge history
     try:
-        pairs = [(str(q), str(a)) for q, a in history]
+        pairs = [(str(q), str(a)) for q, a in recent]
     except (TypeError, ValueError):
         raise QuestionError("history must be a list of (question, answer) pairs.") from None
-    return [(clean_question(q)[:2000], a[:4000]) for q, a in pairs[-10:]]
+    return [(clean_question(q[:8000])[:2000], a[:4000]) for q, a in pairs]
 
 
 def open_index(corpus: Corpus, index_dir, embeddings: ArrayEmbeddings, settings: IndexSettings = IndexSettings(),

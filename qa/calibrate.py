@@ -3,17 +3,32 @@
 ``qa calibrate`` (see ``--help``) writes ``qa/calibration.json``. The data:
 
 * a SQuAD-format file split by article (a stable hash of the title) into a
-  *dev* half and a *test* half. The dev corpus holds only dev articles; dev
-  questions are answerable, and test-half questions asked of it are
-  unanswerable (their articles are not in it). Weights are fitted on dev only;
-  the test half (its own corpus, dev questions as the unanswerable ones) checks them.
-* optionally a JSONL question set over a corpus, using only its ``dev`` split
-  (:func:`qa.evaluation_run.split_of`).
+  *dev* half and a *test* half, each made a corpus of its own. Asked of its
+  own half's corpus, a question is answerable; three kinds of unanswerable
+  questions come with it:
 
-Sentence-scoring weights maximise top-1 answer accuracy (random search around
-the current weights, seeded); confidence is a logistic fit of "the question is
-answerable" on the best sentence's score; the threshold is the highest that
-abstains on at most 2% of the answerable dev questions.
+  - *far*: every other question of the other half (its article is not in the corpus),
+  - *close*: every other question of the same half, with every retrieved passage
+    that holds one of its answers taken away (the topic is there, the fact is not:
+    "What is the population of X?" over an article on X that gives no figure).
+
+* optionally a JSONL question set over a corpus, using only its ``dev`` split
+  (:func:`qa.evaluation_run.split_of`) to fit and its ``test`` split to check.
+
+Fitting, on dev samples only:
+
+1. sentence weights maximise top-1 accuracy (the best sentence holds an answer),
+   averaged over the sources (SQuAD dev and the set's dev split count alike),
+   by seeded random search;
+2. ``confidence`` is a logistic regression of "the question is answerable" on
+   :data:`~qa.reader.CONFIDENCE_FEATURES` (set questions weigh ``set_weight`` times
+   a SQuAD one: there are fewer of them and they are the product's kind of question);
+3. the threshold is the highest that abstains on at most 2% of the answerable dev questions;
+4. ``second_ratio`` (when a runner-up sentence joins the answer) is the most accurate
+   whose median answer stays within 190 characters (:func:`choose_second_ratio`).
+
+    >>> choose_threshold(np.array([0.9, 0.8, 0.7, 0.2]), np.array([True, True, True, False]), 0.0)
+    0.7
 """
 
 from __future__ import annotations
@@ -21,88 +36,121 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 
 from .chain import condense_question
 from .evaluate import Question, contains
-from .reader import CALIBRATION_FILE, Weights, sentence_features
-
-FEATURES = ("cosine", "overlap", "type", "passage", "novelty", "context", "is_question")
+from .reader import (CALIBRATION_FILE, CONFIDENCE_FEATURES, MAX_ANSWER_CHARS, SENTENCE_FEATURES, TYPED_KINDS,
+                     Weights, answer_type, choose_sentences, sentence_features)
 
 
 @dataclass
 class Sample:
-    X: np.ndarray          # candidates x features
+    """One question's candidates, as numbers."""
+
+    X: np.ndarray          # candidates x SENTENCE_FEATURES
+    has_type: np.ndarray   # candidate holds the asked-for type
     hit: np.ndarray        # candidate holds an acceptable answer
+    candidates: list       # the reader's Candidates, in the order of the rows of X
+    typed: float           # the question asks for a date, number, person or place
+    dense: float           # top passage's dense score
+    lexical: float         # top passage's lexical score
     answerable: bool
     source: str
 
 
-def collect(bot, questions: list[Question], source: str) -> list[Sample]:
+def collect(retriever, questions: list[Question], source: str, *, close: bool = False, k: int = 4) -> list[Sample]:
+    """Samples of ``questions`` over ``retriever``. ``close``: make each an unanswerable
+    question by dropping the passages that hold its answers (see the module docstring)."""
     out = []
     for q in questions:
         query = condense_question(q.question, q.history)
-        passages = bot.retriever.invoke(query)
+        if close:
+            passages = [p for p in retriever.search(query, k=3 * k)
+                        if not any(contains(p.page_content, a) for a in q.answers)][:k]
+        else:
+            passages = retriever.search(query, k=k)
         cands = sentence_features(q.question, query, passages)
         if not cands:
             continue
-        X = np.array([[c.features[f] for f in FEATURES] for c in cands], dtype=np.float64)
-        hit = np.array([q.answerable and any(contains(c.text, a) for a in q.answers) for c in cands])
-        out.append(Sample(X, hit, q.answerable, source))
+        answerable = q.answerable and not close
+        X = np.array([[c.features[f] for f in SENTENCE_FEATURES] for c in cands], dtype=np.float64)
+        top = passages[0].metadata
+        out.append(Sample(
+            X=X, has_type=np.array([c.features["has_type"] for c in cands]),
+            hit=np.array([answerable and any(contains(c.text, a) for a in q.answers) for c in cands]),
+            candidates=cands,
+            typed=1.0 if answer_type(q.question) in TYPED_KINDS else 0.0,
+            dense=float(top.get("dense_score", 0.0)), lexical=float(top.get("lexical_score", 0.0)),
+            answerable=answerable, source=source))
     return out
 
 
-def weight_vector(w: Weights) -> np.ndarray:
-    return np.array([w.cosine, w.overlap, w.type, w.passage, w.novelty, w.context, -w.question_penalty])
+def _best(vec: np.ndarray, s: Sample) -> tuple[int, np.ndarray]:
+    scores = s.X @ vec
+    return int(scores.argmax()), scores
 
 
-def best_scores(vec: np.ndarray, samples: list[Sample]) -> tuple[np.ndarray, np.ndarray]:
-    """Per sample: the best candidate's score, and whether it holds an answer."""
-    scores, hits = [], []
+def top1(vec: np.ndarray, samples: list[Sample]) -> float:
+    """Top-1 accuracy on the answerable samples, averaged over their sources."""
+    by_source: dict[str, list[bool]] = {}
     for s in samples:
-        sc = s.X @ vec
-        i = int(sc.argmax())
-        scores.append(sc[i])
-        hits.append(bool(s.hit[i]))
-    return np.array(scores), np.array(hits)
+        if s.answerable:
+            by_source.setdefault(s.source, []).append(bool(s.hit[_best(vec, s)[0]]))
+    return float(np.mean([np.mean(v) for v in by_source.values()])) if by_source else 0.0
 
 
-def top1(vec, samples) -> float:
-    ans = [s for s in samples if s.answerable]
-    return float(best_scores(vec, ans)[1].mean()) if ans else 0.0
-
-
-def search_weights(samples: list[Sample], start: Weights, iters: int = 1500, seed: int = 0) -> np.ndarray:
+def search_sentence_weights(samples: list[Sample], start: dict, iters: int = 2000, seed: int = 0) -> dict:
+    """Seeded random search; ``cosine`` stays 1 (it sets the scale), ``is_question`` <= 0, the rest >= 0."""
     rng = np.random.default_rng(seed)
-    best = weight_vector(start)
-    best[0] = 1.0  # the scale is fixed by cosine; the others are relative to it
-    best_acc = top1(best, samples)
-    step = 0.5
+    names = list(SENTENCE_FEATURES)
+    best = np.array([start.get(n, 0.0) for n in names], dtype=np.float64)
+    best[names.index("cosine")] = 1.0
+    free = np.array([n != "cosine" for n in names], dtype=float)
+    sign = np.array([-1.0 if n == "is_question" else 1.0 for n in names])
+    best_acc, step = top1(best, samples), 0.5
     for i in range(iters):
-        cand = best + rng.normal(0, step, size=best.shape) * np.array([0, 1, 1, 1, 1, 1, 1])
-        cand[1:6] = np.clip(cand[1:6], 0, 5)
-        cand[6] = min(cand[6], 0)
+        cand = best + rng.normal(0, step, size=best.shape) * free
+        cand = np.where(sign > 0, np.clip(cand, 0, 5), np.clip(cand, -5, 0))
         acc = top1(cand, samples)
         if acc > best_acc + 1e-9 or (acc == best_acc and np.abs(cand).sum() < np.abs(best).sum()):
             best, best_acc = cand, acc
-        if i % 400 == 399:
+        if i % 500 == 499:
             step /= 2
-    return best
+    return {n: round(float(v), 4) for n, v in zip(names, best)}
 
 
-def fit_logistic(x: np.ndarray, y: np.ndarray, iters: int = 3000, lr: float = 0.5) -> tuple[float, float]:
-    """1-D logistic regression ``P(y) = sigmoid(a x + b)`` by gradient descent (x standardised)."""
-    mu, sd = float(x.mean()), float(x.std() or 1.0)
-    z = (x - mu) / sd
-    a, b = 1.0, 0.0
+def answer_matrix(sentence: dict, samples: list[Sample]) -> np.ndarray:
+    """Per sample, :data:`CONFIDENCE_FEATURES` of its best sentence (as the reader computes them)."""
+    vec = np.array([sentence.get(n, 0.0) for n in SENTENCE_FEATURES])
+    ci, oi, qi = (SENTENCE_FEATURES.index(n) for n in ("cosine", "overlap", "is_question"))
+    rows = []
+    for s in samples:
+        i, scores = _best(vec, s)
+        runner_up = np.partition(scores, -2)[-2] if len(scores) > 1 else 0.0
+        f = {"score": scores[i], "cosine": s.X[i, ci], "overlap": s.X[i, oi], "typed": s.typed,
+             "type_missing": s.typed * (1 - s.has_type[i]), "is_question": s.X[i, qi],
+             "dense": s.dense, "lexical": s.lexical, "margin": scores[i] - runner_up}
+        rows.append([f[n] for n in CONFIDENCE_FEATURES])
+    return np.array(rows, dtype=np.float64)
+
+
+def fit_logistic(X: np.ndarray, y: np.ndarray, weights: np.ndarray | None = None, l2: float = 1e-2,
+                 iters: int = 4000, lr: float = 0.3) -> tuple[np.ndarray, float]:
+    """Logistic regression ``P(y) = sigmoid(X @ w + b)`` by gradient descent on standardised columns."""
+    mu, sd = X.mean(0), X.std(0) + 1e-9
+    Z = (X - mu) / sd
+    sw = np.ones(len(y)) if weights is None else weights
+    w, b = np.zeros(X.shape[1]), 0.0
     for _ in range(iters):
-        p = 1 / (1 + np.exp(-(a * z + b)))
-        a -= lr * float(((p - y) * z).mean() + 1e-3 * a)
-        b -= lr * float((p - y).mean())
-    return a / sd, b - a * mu / sd
+        p = 1 / (1 + np.exp(-(Z @ w + b)))
+        g = (p - y) * sw
+        w -= lr * (Z.T @ g / sw.sum() + l2 * w)
+        b -= lr * g.sum() / sw.sum()
+    return w / sd, float(b - (w / sd) @ mu)
 
 
 def choose_threshold(conf: np.ndarray, answerable: np.ndarray, max_false_abstain: float = 0.02) -> float:
@@ -122,11 +170,17 @@ def separation(conf: np.ndarray, answerable: np.ndarray) -> float:
     return float(((pos[:, None] > neg[None, :]).sum() + 0.5 * (pos[:, None] == neg[None, :]).sum()) / (len(pos) * len(neg)))
 
 
+def confidences(w: Weights, samples: list[Sample]) -> np.ndarray:
+    X = answer_matrix(w.sentence, samples)
+    c = np.array([w.confidence.get(n, 0.0) for n in CONFIDENCE_FEATURES])
+    return 1 / (1 + np.exp(-np.clip(X @ c + w.bias, -60, 60)))
+
+
 def evaluate_weights(w: Weights, samples: list[Sample]) -> dict:
-    vec = weight_vector(w)
-    scores, hits = best_scores(vec, samples)
+    vec = np.array([w.sentence.get(n, 0.0) for n in SENTENCE_FEATURES])
+    hits = np.array([bool(s.hit[_best(vec, s)[0]]) for s in samples])
     answerable = np.array([s.answerable for s in samples])
-    conf = 1 / (1 + np.exp(-(w.scale * scores + w.bias)))
+    conf = confidences(w, samples)
     answered = conf >= w.threshold
     return {
         "questions": len(samples),
@@ -139,16 +193,50 @@ def evaluate_weights(w: Weights, samples: list[Sample]) -> dict:
     }
 
 
-def fit(samples: list[Sample], start: Weights = Weights(), seed: int = 0) -> Weights:
-    vec = search_weights(samples, start, seed=seed)
-    w = replace(start, cosine=float(vec[0]), overlap=float(vec[1]), type=float(vec[2]), passage=float(vec[3]),
-                novelty=float(vec[4]), context=float(vec[5]), question_penalty=float(-vec[6]))
-    scores, _ = best_scores(vec, samples)
-    answerable = np.array([s.answerable for s in samples], dtype=float)
-    a, b = fit_logistic(scores, answerable)
-    conf = 1 / (1 + np.exp(-(a * scores + b)))
-    t = choose_threshold(conf, answerable.astype(bool))
-    return replace(w, scale=float(a), bias=float(b), threshold=float(t), source="qa calibrate")
+def composed(vec: np.ndarray, s: Sample, ratio: float, max_chars: int = MAX_ANSWER_CHARS) -> tuple[bool, int]:
+    """Whether the answer the reader would compose (:func:`~qa.reader.choose_sentences`)
+    holds an answer, and its length in characters with its markers."""
+    scores = s.X @ vec
+    for c, score in zip(s.candidates, scores):
+        c.score = float(score)
+    row = {c.sid: i for i, c in enumerate(s.candidates)}
+    ranked = sorted(s.candidates, key=lambda c: (-c.score, c.sid))
+    chosen = choose_sentences(ranked, ratio, max_chars)
+    return bool(any(s.hit[row[c.sid]] for c in chosen)), sum(len(c.text) + 4 for c in chosen) + len(chosen) - 1
+
+
+def choose_second_ratio(sentence: dict, samples: list[Sample], max_median_chars: int = 190) -> float:
+    """The ``second_ratio`` with the best answer accuracy (averaged over sources) whose
+    median answer on the answerable questions stays within ``max_median_chars``:
+    a second sentence often holds the answer, but short answers are easier to trust."""
+    vec = np.array([sentence.get(n, 0.0) for n in SENTENCE_FEATURES])
+    answerable = [s for s in samples if s.answerable]
+    best = (-1.0, 1.0)
+    for ratio in np.round(np.arange(0.80, 1.0001, 0.01), 2):
+        results = [(s.source, *composed(vec, s, ratio)) for s in answerable]
+        if not results or np.median([n for _, _, n in results]) > max_median_chars:
+            continue
+        by_source: dict[str, list[bool]] = {}
+        for source, hit, _ in results:
+            by_source.setdefault(source, []).append(hit)
+        acc = float(np.mean([np.mean(v) for v in by_source.values()]))
+        if acc > best[0] + 1e-9:
+            best = (acc, float(ratio))
+    return best[1]
+
+
+def fit(samples: list[Sample], start: Weights = Weights(), seed: int = 0, set_weight: float = 4.0,
+        restarts: int = 4) -> Weights:
+    # a few seeded restarts: random search lands on different optima; keep the best on dev
+    tries = [search_sentence_weights(samples, start.sentence, seed=seed + i) for i in range(restarts)]
+    sentence = max(tries, key=lambda t: top1(np.array([t[n] for n in SENTENCE_FEATURES]), samples))
+    X = answer_matrix(sentence, samples)
+    y = np.array([s.answerable for s in samples], dtype=float)
+    sw = np.array([set_weight if s.source.startswith("set") else 1.0 for s in samples])
+    coef, bias = fit_logistic(X, y, sw)
+    w = replace(start, sentence=sentence, confidence={n: round(float(v), 4) for n, v in zip(CONFIDENCE_FEATURES, coef)},
+                bias=round(bias, 4), second_ratio=choose_second_ratio(sentence, samples), source="qa calibrate")
+    return replace(w, threshold=choose_threshold(confidences(w, samples), y.astype(bool)))
 
 
 def article_half(title: str) -> str:
@@ -163,7 +251,7 @@ def squad_halves(data: dict) -> dict[str, dict]:
 
 
 def save(w: Weights, report: dict, path: Path = CALIBRATION_FILE) -> Path:
-    data = asdict(w)
+    data = w.to_dict()
     data["report"] = report
     path.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
     return path

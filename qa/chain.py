@@ -26,7 +26,7 @@ from .text import fold
 
 # Words that make a question lean on the conversation.
 ANAPHORA = frozenset("it its it's they them their theirs this that these those he him his she her hers "
-                     "there then such same former latter both".split())
+                     "there then such same former latter both other another".split())
 _QWORDS = frozenset("what which who whom whose when where why how does did do is are was were can could "
                     "would should will name list tell give explain describe".split())
 

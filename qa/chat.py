@@ -392,17 +392,10 @@ def queue_settings() -> tuple[int, int]:
     Gradio's own per-request work (~100 ms). The queue holds 32 waiting questions, about
     3 s of work at the ~10 requests/s measured on 2 cores: beyond that a request is
     refused at once ("queue is full", shown as "busy") instead of waiting without bound."""
-    def number(name: str, default: int, low: int) -> int:
-        raw = os.environ.get(name, "").strip()
-        try:
-            value = int(raw) if raw else default
-        except ValueError:
-            raise ValueError(f"{name} must be a whole number, got {raw!r}.") from None
-        if value < low:
-            raise ValueError(f"{name} must be at least {low}, got {value}.")
-        return value
+    from . import config
 
-    return number("QA_CONCURRENCY", max(1, min(4, os.cpu_count() or 2)), 1), number("QA_QUEUE_SIZE", 32, 1)
+    return (config.integer("QA_CONCURRENCY", max(1, min(4, os.cpu_count() or 2)), 1, 64),
+            config.integer("QA_QUEUE_SIZE", 32, 1, 10_000))
 
 
 # Scrolls an opened "Show in document" box to the passage. Runs in the page (our code only).

@@ -173,29 +173,33 @@ def calibrate(squad, questions, corpus_dir, work, write):
     from .squad import load_squad, write_corpus
 
     halves = cal.squad_halves(load_squad(squad))
-    dev_samples, test_samples = [], []
+    samples = {"dev": [], "test": []}
     embeddings = None
     for half, other in (("dev", "test"), ("test", "dev")):
         folder, qs = write_corpus(halves[half], work / f"{half}-corpus")
         _, other_qs = write_corpus(halves[other], work / f"{other}-unused")
         bot = Answerer.from_corpus(folder, work / f"{half}-index", embeddings=embeddings)
         embeddings = bot.embeddings
-        negatives = [Question(q.id, q.question, [], "", "unanswerable") for q in other_qs]
-        samples = cal.collect(bot, qs + negatives, f"squad-{half}")
-        (dev_samples if half == "dev" else test_samples).extend(samples)
-        click.echo(f"SQuAD {half}: {len(qs)} answerable + {len(negatives)} unanswerable over {folder}", err=True)
+        far = [Question(q.id, q.question, [], "", "unanswerable") for q in other_qs[::2]]
+        samples[half] += (cal.collect(bot.retriever, qs, f"squad-{half}")
+                          + cal.collect(bot.retriever, far, f"squad-{half}-far")
+                          + cal.collect(bot.retriever, qs[1::2], f"squad-{half}-close", close=True))
+        click.echo(f"SQuAD {half}: {len(qs)} answerable, {len(far)} far and {len(qs[1::2])} close unanswerable "
+                   f"over {folder}", err=True)
     if questions and Path(questions).is_file():
         qs = load_questions(questions)
-        bot = Answerer.from_corpus(corpus_dir, work / "bundled-index", embeddings=embeddings)
-        dev_samples += cal.collect(bot, [q for q in qs if split_of(q.id) == "dev"], "set-dev")
-        test_samples += cal.collect(bot, [q for q in qs if split_of(q.id) == "test"], "set-test")
-    weights = cal.fit(dev_samples)
-    report = {"features": list(cal.FEATURES), "fitted_on": sorted({s.source for s in dev_samples}),
-              "dev": cal.evaluate_weights(weights, dev_samples), "test": cal.evaluate_weights(weights, test_samples)}
-    for source in sorted({s.source for s in dev_samples + test_samples}):
-        report[source] = cal.evaluate_weights(weights, [s for s in dev_samples + test_samples if s.source == source])
+        bot = Answerer.from_corpus(corpus_dir, work / "set-index", embeddings=embeddings)
+        for half in ("dev", "test"):
+            samples[half] += cal.collect(bot.retriever, [q for q in qs if split_of(q.id) == half], f"set-{half}")
+    weights = cal.fit(samples["dev"])
+    report = {"fitted_on": sorted({s.source for s in samples["dev"]}),
+              "dev": cal.evaluate_weights(weights, samples["dev"]),
+              "test": cal.evaluate_weights(weights, samples["test"])}
+    everything = samples["dev"] + samples["test"]
+    for source in sorted({s.source.replace("-far", "").replace("-close", "") for s in everything}):
+        report[source] = cal.evaluate_weights(weights, [s for s in everything if s.source.startswith(source)])
     report = cal.round_floats(report)
-    click.echo(json.dumps({"weights": cal.round_floats({k: v for k, v in vars(weights).items()}), **report}, indent=2))
+    click.echo(json.dumps({"weights": weights.to_dict(), **report}, indent=2))
     if write:
         click.echo(f"Wrote {cal.save(weights, report)}", err=True)
 

@@ -15,6 +15,28 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from .errors import ConfigError
+
+
+def integer(name: str, default: int, low: int = 1, high: int | None = None) -> int:
+    """The whole number in environment variable ``name`` (``default`` when unset),
+    or :class:`ConfigError` saying what was received and what is allowed.
+
+    >>> integer("QA_TEST_UNSET_VARIABLE", 4)
+    4
+    """
+    raw = (os.environ.get(name) or "").strip()
+    if not raw:
+        return default
+    allowed = f"a whole number from {low}" + (f" to {high}" if high is not None else " up")
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} is {raw!r}; expected {allowed}.") from None
+    if value < low or (high is not None and value > high):
+        raise ConfigError(f"{name} is {value}; expected {allowed}.")
+    return value
+
 
 def corpus_dir() -> Path:
     return Path(os.environ.get("QA_CORPUS") or "corpus")
@@ -25,8 +47,8 @@ def index_dir() -> Path:
 
 
 def top_k() -> int:
-    return int(os.environ.get("QA_TOP_K") or 4)
+    return integer("QA_TOP_K", 4, 1, 100)
 
 
 def max_question_chars() -> int:
-    return int(os.environ.get("QA_MAX_QUESTION_CHARS") or 1000)
+    return integer("QA_MAX_QUESTION_CHARS", 1000, 1, 100_000)

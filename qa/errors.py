@@ -59,6 +59,10 @@ class IndexMismatchError(IndexError_):
     """The index was built from another corpus, model or settings."""
 
 
+class ConfigError(QAError, ValueError):
+    """A setting (environment variable or option) has a value that is not allowed."""
+
+
 class ModelError(QAError):
     """The embedding model (or an optional dependency) is not available."""
 

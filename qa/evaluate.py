@@ -157,7 +157,7 @@ def summarize(outcomes: list[Outcome], k: int = 4) -> dict:
     return {
         "questions": len(outcomes),
         "answerable": len(ans),
-        f"recall@{k}": _mean([o.rank is not None and o.rank <= k for o in ans if o.rank is not None or True]),
+        f"recall@{k}": _mean([o.rank is not None and o.rank <= k for o in ans]),
         "mrr": _mean([1.0 / o.rank if o.rank else 0.0 for o in ans]),
         "answer_accuracy": _mean([o.correct for o in ans]),
         "overall_accuracy": _mean([o.correct for o in outcomes]),

@@ -199,3 +199,25 @@ def test_qa_ask_and_cli_answer_an_injection_extractively(bundled, bundled_index_
     from_cli = Answer.from_dict(json.loads(out))
     check_answer(bundled, from_cli)
     assert from_cli.text == answer.text
+
+
+@pytest.mark.parametrize("name,value,expected", [
+    ("QA_TOP_K", "many", "QA_TOP_K is 'many'; expected a whole number from 1 to 100"),
+    ("QA_TOP_K", "0", "QA_TOP_K is 0; expected a whole number from 1 to 100"),
+    ("QA_MAX_QUESTION_CHARS", "-5", "QA_MAX_QUESTION_CHARS is -5; expected a whole number from 1"),
+])
+def test_bad_settings_say_what_is_allowed(monkeypatch, name, value, expected):
+    from qa import config
+    from qa.errors import ConfigError
+
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ConfigError) as info:
+        config.top_k() if name == "QA_TOP_K" else config.max_question_chars()
+    assert expected in str(info.value)
+    monkeypatch.delenv(name)
+    assert config.top_k() == 4 and config.max_question_chars() == 1000
+
+
+def test_a_huge_history_is_cut_before_it_is_cleaned(fast_bot):
+    history = [(f"question {i}", "answer") for i in range(200_000)]
+    assert api.validate_history(history) == [(f"question {i}", "answer") for i in range(199_990, 200_000)]

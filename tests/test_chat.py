@@ -329,7 +329,7 @@ def test_queue_settings_come_from_the_environment(monkeypatch):
     with pytest.raises(ValueError, match="QA_QUEUE_SIZE"):
         chat.queue_settings()
     monkeypatch.setenv("QA_QUEUE_SIZE", "0")
-    with pytest.raises(ValueError, match="at least 1"):
+    with pytest.raises(ValueError, match="QA_QUEUE_SIZE is 0; expected a whole number from 1"):
         chat.queue_settings()
 
 

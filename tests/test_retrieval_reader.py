@@ -1,3 +1,4 @@
+import json
 import pytest
 from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
@@ -5,7 +6,7 @@ from langchain_core.retrievers import BaseRetriever
 from qa.chain import build_chain, condense_question
 from qa.documents import load_corpus
 from qa.index import build_index
-from qa.reader import ExtractiveReader, Weights, answer_type, clip
+from qa.reader import CONFIDENCE_FEATURES, SENTENCE_FEATURES, ExtractiveReader, Weights, answer_type, clip
 from qa.retrieval import HybridRetriever
 
 DOCS = {
@@ -45,7 +46,7 @@ def test_k_is_configurable(retriever):
 
 @pytest.mark.parametrize("q, kind", [
     ("When was it organized?", "date"), ("What year did it open?", "date"), ("How many points?", "number"),
-    ("Who built it?", "person"), ("Where is Rimdan?", "place"), ("Why did they strike?", "reason"),
+    ("Who built it?", "person"), ("What is the name of the minister?", "person"), ("Where is Rimdan?", "place"), ("Why did they strike?", "reason"),
     ("How do crows get food?", "means"), ("What is the brigade?", "other")])
 def test_answer_type(q, kind):
     assert answer_type(q) == kind
@@ -65,7 +66,7 @@ def test_reader_answers_with_citations_and_highlights(retriever):
 
 
 def test_reader_abstains_below_threshold(retriever):
-    chain = build_chain(retriever, ExtractiveReader(Weights(threshold=0.99999, scale=1.0, bias=0.0)))
+    chain = build_chain(retriever, ExtractiveReader(Weights(threshold=0.99999, confidence={'score': 1.0}, bias=0.0)))
     a = chain.invoke({"question": "What is the boiling point of mercury?", "history": []})
     assert a.abstained and a.citations == [] and "don't say" in a.text
     assert a.passages  # what was looked at is still there
@@ -93,3 +94,38 @@ def test_answer_length_is_bounded(make_corpus, fake_embeddings):
     a = chain.invoke({"question": "alpha beta gamma delta epsilon", "history": []})
     assert len(a.text) <= 400 + 10
     assert clip("a b c d e f", 6) == "a b c\u2026"
+
+
+def test_calibration_file_is_versioned_and_checked(tmp_path):
+    w = Weights(sentence={"cosine": 1.0, "overlap": 0.5}, confidence={"score": 2.0, "dense": 1.0}, bias=-1.0,
+                threshold=0.3, second_ratio=0.9, source="test")
+    path = tmp_path / "calibration.json"
+    path.write_text(json.dumps(w.to_dict()), encoding="utf-8")
+    assert Weights.load(path) == w
+    path.write_text(json.dumps({**w.to_dict(), "format_version": 1}), encoding="utf-8")
+    with pytest.raises(ValueError, match="format version 1; this version of qa reads version 2"):
+        Weights.load(path)
+    path.write_text(json.dumps({**w.to_dict(), "sentence": {"cosine": 1.0, "shoe_size": 3.0}}), encoding="utf-8")
+    with pytest.raises(ValueError, match="unknown sentence features \\['shoe_size'\\]"):
+        Weights.load(path)
+
+
+def test_shipped_calibration_loads_and_names_known_features():
+    w = Weights.load()
+    assert w.source == "qa calibrate"
+    assert set(w.sentence) == set(SENTENCE_FEATURES) and set(w.confidence) == set(CONFIDENCE_FEATURES)
+    assert 0.0 < w.threshold < 1.0 and 0.5 <= w.second_ratio <= 1.0
+
+
+def test_confidence_drops_when_the_asked_for_type_is_missing(retriever):
+    reader = ExtractiveReader()
+    passages = retriever.invoke("When did the new border station open at Rimdan?")
+    from qa.reader import answer_features, sentence_features
+    ranked = sorted(sentence_features("When did the station open?", "station open Rimdan", passages),
+                    key=lambda c: -reader.score(c))
+    for c in ranked:
+        c.score = reader.score(c)
+    f = answer_features("When did the station open?", ranked, passages)
+    missing = {**f, "type_missing": 1.0}
+    present = {**f, "type_missing": 0.0}
+    assert reader.confidence(missing) < reader.confidence(present)

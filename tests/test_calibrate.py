@@ -1,0 +1,70 @@
+"""``qa.calibrate`` on synthetic samples whose right answers are known by construction."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from qa import calibrate as cal
+from qa.reader import SENTENCE_FEATURES, Candidate, Weights
+
+OVERLAP = SENTENCE_FEATURES.index("overlap")
+COSINE = SENTENCE_FEATURES.index("cosine")
+
+
+def synthetic(n: int, seed: int, source: str = "squad-dev") -> list[cal.Sample]:
+    """Answerable samples where the hit is the sentence with the highest ``cosine + 3 * overlap``
+    (the other features are noise), and unanswerable ones whose top passage was retrieved weakly."""
+    rng = np.random.default_rng(seed)
+    out = []
+    for i in range(n):
+        X = rng.uniform(0, 1, size=(6, len(SENTENCE_FEATURES)))
+        X[:, SENTENCE_FEATURES.index("is_question")] = 0
+        answerable = i % 3 != 0
+        hit = np.zeros(6, dtype=bool)
+        if answerable:
+            hit[int((X[:, COSINE] + 3 * X[:, OVERLAP]).argmax())] = True
+        cands = [Candidate(sid=10 * i + j, passage=0, start=0, end=120, text="x" * 119 + ".",
+                           features={"is_question": 0.0}) for j in range(6)]
+        out.append(cal.Sample(X=X, has_type=np.ones(6), hit=hit, candidates=cands, typed=0.0,
+                              dense=rng.uniform(0.6, 0.9) if answerable else rng.uniform(0.1, 0.4),
+                              lexical=rng.uniform(0, 1), answerable=answerable, source=source))
+    return out
+
+
+def test_fit_learns_which_feature_finds_the_answer_and_when_to_abstain():
+    train, held_out = synthetic(300, seed=1), synthetic(300, seed=2)
+    start = Weights(sentence={"cosine": 1.0, "overlap": 0.0})
+    before = cal.evaluate_weights(start, held_out)["top1_accuracy"]
+    w = cal.fit(train, start=start)
+    report = cal.evaluate_weights(w, held_out)
+    assert before < 0.6 < 0.9 <= report["top1_accuracy"]
+    assert 2 < w.sentence["overlap"] / w.sentence["cosine"] < 4.5
+    assert w.confidence["dense"] > 0 and report["auc"] > 0.95
+    assert report["abstain_recall"] > 0.9 and report["false_abstentions"] <= 0.05 * report["answerable"]
+    assert w.source == "qa calibrate" and 0.8 <= w.second_ratio <= 1.0
+
+
+def test_fit_is_deterministic():
+    samples = synthetic(120, seed=3)
+    assert cal.fit(samples) == cal.fit(samples)
+
+
+def test_threshold_keeps_false_abstentions_within_budget():
+    conf = np.linspace(0, 1, 101)
+    answerable = conf > 0.3
+    t = cal.choose_threshold(conf, answerable, max_false_abstain=0.02)
+    assert ((conf < t) & answerable).sum() <= 0.02 * answerable.sum()
+    assert ((conf < t) & ~answerable).sum() == (~answerable).sum()
+
+
+def test_separation_is_roc_auc():
+    assert cal.separation(np.array([0.9, 0.8, 0.2, 0.1]), np.array([True, True, False, False])) == 1.0
+    assert cal.separation(np.array([0.1, 0.9]), np.array([True, False])) == 0.0
+
+
+def test_squad_halves_split_articles_not_questions():
+    data = {"data": [{"title": f"Article {i}", "paragraphs": []} for i in range(40)]}
+    halves = cal.squad_halves(data)
+    titles = [{a["title"] for a in halves[h]["data"]} for h in ("dev", "test")]
+    assert titles[0].isdisjoint(titles[1]) and len(titles[0]) + len(titles[1]) == 40
+    assert 10 <= len(titles[0]) <= 30
