@@ -114,14 +114,18 @@ class Answerer:
     Build one with :meth:`from_corpus`; it is safe to share between threads."""
 
     def __init__(self, index: PassageIndex, embeddings: ArrayEmbeddings, *, reader: Reader | None = None,
-                 k: int | None = None, report: BuildReport | None = None, corpus_dir=None, index_dir=None):
+                 k: int | None = None, report: BuildReport | None = None, corpus_dir=None, index_dir=None,
+                 retriever=None):
+        """``retriever``: any LangChain ``BaseRetriever`` whose documents carry the metadata
+        :mod:`qa.retrieval` documents (e.g. one over a Qdrant or OpenSearch collection, see
+        ``docs/scaling.md``); default: :class:`~qa.retrieval.HybridRetriever` over ``index``."""
         from .chain import build_chain
         from .retrieval import HybridRetriever
 
         self.index = index
         self.embeddings = embeddings
         self.reader = reader or ExtractiveReader()
-        self.retriever = HybridRetriever(index=index, embeddings=embeddings, k=k or config.top_k())
+        self.retriever = retriever or HybridRetriever(index=index, embeddings=embeddings, k=k or config.top_k())
         self.chain = build_chain(self.retriever, self.reader)
         self.report = report or BuildReport("loaded")
         self.corpus_dir = Path(corpus_dir) if corpus_dir else None
@@ -130,14 +134,15 @@ class Answerer:
     @classmethod
     def from_corpus(cls, corpus_dir=None, index_dir=None, *, embeddings: ArrayEmbeddings | None = None,
                     settings: IndexSettings = IndexSettings(), rebuild: str = "auto", reader: Reader | None = None,
-                    k: int | None = None, progress=None) -> "Answerer":
+                    k: int | None = None, progress=None, retriever=None) -> "Answerer":
         """Load (or build, when missing or out of date) the index of ``corpus_dir`` in ``index_dir``."""
         corpus_dir = Path(corpus_dir) if corpus_dir is not None else config.corpus_dir()
         index_dir = Path(index_dir) if index_dir is not None else config.index_dir()
         embeddings = embeddings or MiniLMEmbeddings()
         corpus = load_corpus(corpus_dir)
         index, report = open_index(corpus, index_dir, embeddings, settings, rebuild=rebuild, progress=progress)
-        return cls(index, embeddings, reader=reader, k=k, report=report, corpus_dir=corpus_dir, index_dir=index_dir)
+        return cls(index, embeddings, reader=reader, k=k, report=report, corpus_dir=corpus_dir, index_dir=index_dir,
+                   retriever=retriever)
 
     @property
     def stats(self) -> dict:

@@ -129,3 +129,25 @@ def test_confidence_drops_when_the_asked_for_type_is_missing(retriever):
     missing = {**f, "type_missing": 1.0}
     present = {**f, "type_missing": 0.0}
     assert reader.confidence(missing) < reader.confidence(present)
+
+
+class OneSourceRetriever(BaseRetriever):
+    """Another retriever (as one over a remote vector engine would be): only passages of one document."""
+
+    inner: HybridRetriever
+    source: str
+
+    def _get_relevant_documents(self, query, *, run_manager=None):
+        return [d for d in self.inner.search(query, k=10) if d.metadata["source"] == self.source][:2]
+
+
+def test_answerer_takes_any_langchain_retriever(retriever):
+    from qa.api import Answerer
+
+    swapped = OneSourceRetriever(inner=retriever, source="trade.txt")
+    bot = Answerer(retriever.index, retriever.embeddings, retriever=swapped,
+                   reader=ExtractiveReader(Weights(threshold=0.0)))
+    assert bot.retriever is swapped
+    a = bot.ask("Which birds use tools?")
+    assert a.passages and {p.source for p in a.passages} == {"trade.txt"}
+    assert all(c.source == "trade.txt" for c in a.citations)
