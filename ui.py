@@ -41,8 +41,8 @@ def settings() -> dict:
     from qa import config
 
     return {
-        "corpus": Path(os.environ.get("QA_CORPUS") or HERE / "corpus"),
-        "index": Path(os.environ.get("QA_INDEX") or HERE / "index"),
+        "corpus": config.corpus_dir(HERE / "corpus"),
+        "index": config.index_dir(HERE / "index"),
         "host": os.environ.get("QA_HOST") or "127.0.0.1",
         "port": config.integer("QA_PORT", 7860, 1, 65535),
     }

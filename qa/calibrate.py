@@ -44,7 +44,7 @@ import numpy as np
 from .chain import condense_question
 from .evaluate import Question, contains
 from .reader import (CALIBRATION_FILE, CONFIDENCE_FEATURES, MAX_ANSWER_CHARS, SENTENCE_FEATURES, TYPED_KINDS,
-                     Weights, answer_type, choose_sentences, sentence_features)
+                     Weights, answer_type, choose_sentences, ranked_features, sentence_features)
 
 
 @dataclass
@@ -52,7 +52,6 @@ class Sample:
     """One question's candidates, as numbers."""
 
     X: np.ndarray          # candidates x SENTENCE_FEATURES
-    has_type: np.ndarray   # candidate holds the asked-for type
     hit: np.ndarray        # candidate holds an acceptable answer
     candidates: list       # the reader's Candidates, in the order of the rows of X
     typed: float           # the question asks for a date, number, person or place
@@ -80,7 +79,7 @@ def collect(retriever, questions: list[Question], source: str, *, close: bool = 
         X = np.array([[c.features[f] for f in SENTENCE_FEATURES] for c in cands], dtype=np.float64)
         top = passages[0].metadata
         out.append(Sample(
-            X=X, has_type=np.array([c.features["has_type"] for c in cands]),
+            X=X,
             hit=np.array([answerable and any(contains(c.text, a) for a in q.answers) for c in cands]),
             candidates=cands,
             typed=1.0 if answer_type(q.question) in TYPED_KINDS else 0.0,
@@ -89,18 +88,32 @@ def collect(retriever, questions: list[Question], source: str, *, close: bool = 
     return out
 
 
-def _best(vec: np.ndarray, s: Sample) -> tuple[int, np.ndarray]:
-    scores = s.X @ vec
-    return int(scores.argmax()), scores
+def sentence_vector(sentence: dict) -> np.ndarray:
+    return np.array([sentence.get(n, 0.0) for n in SENTENCE_FEATURES], dtype=np.float64)
+
+
+def mean_over_sources(results) -> float:
+    """Mean accuracy per source, averaged: ``results`` are ``(source, right)`` pairs."""
+    by_source: dict[str, list[bool]] = {}
+    for source, right in results:
+        by_source.setdefault(source, []).append(bool(right))
+    return float(np.mean([np.mean(v) for v in by_source.values()])) if by_source else 0.0
+
+
+def ranked(vec: np.ndarray, s: Sample) -> list:
+    """The sample's candidates scored with ``vec``, best first (as the reader sorts them)."""
+    for c, score in zip(s.candidates, s.X @ vec):
+        c.score = float(score)
+    return sorted(s.candidates, key=lambda c: (-c.score, c.sid))
+
+
+def _best(vec: np.ndarray, s: Sample) -> int:
+    return int((s.X @ vec).argmax())
 
 
 def top1(vec: np.ndarray, samples: list[Sample]) -> float:
     """Top-1 accuracy on the answerable samples, averaged over their sources."""
-    by_source: dict[str, list[bool]] = {}
-    for s in samples:
-        if s.answerable:
-            by_source.setdefault(s.source, []).append(bool(s.hit[_best(vec, s)[0]]))
-    return float(np.mean([np.mean(v) for v in by_source.values()])) if by_source else 0.0
+    return mean_over_sources((s.source, s.hit[_best(vec, s)]) for s in samples if s.answerable)
 
 
 def search_sentence_weights(samples: list[Sample], start: dict, iters: int = 2000, seed: int = 0) -> dict:
@@ -124,16 +137,12 @@ def search_sentence_weights(samples: list[Sample], start: dict, iters: int = 200
 
 
 def answer_matrix(sentence: dict, samples: list[Sample]) -> np.ndarray:
-    """Per sample, :data:`CONFIDENCE_FEATURES` of its best sentence (as the reader computes them)."""
-    vec = np.array([sentence.get(n, 0.0) for n in SENTENCE_FEATURES])
-    ci, oi, qi = (SENTENCE_FEATURES.index(n) for n in ("cosine", "overlap", "is_question"))
+    """Per sample, :data:`CONFIDENCE_FEATURES` of its best sentence, computed by the
+    reader's own :func:`~qa.reader.ranked_features`."""
+    vec = sentence_vector(sentence)
     rows = []
     for s in samples:
-        i, scores = _best(vec, s)
-        runner_up = np.partition(scores, -2)[-2] if len(scores) > 1 else 0.0
-        f = {"score": scores[i], "cosine": s.X[i, ci], "overlap": s.X[i, oi], "typed": s.typed,
-             "type_missing": s.typed * (1 - s.has_type[i]), "is_question": s.X[i, qi],
-             "dense": s.dense, "lexical": s.lexical, "margin": scores[i] - runner_up}
+        f = ranked_features(ranked(vec, s), s.typed, {"dense_score": s.dense, "lexical_score": s.lexical})
         rows.append([f[n] for n in CONFIDENCE_FEATURES])
     return np.array(rows, dtype=np.float64)
 
@@ -177,8 +186,8 @@ def confidences(w: Weights, samples: list[Sample]) -> np.ndarray:
 
 
 def evaluate_weights(w: Weights, samples: list[Sample]) -> dict:
-    vec = np.array([w.sentence.get(n, 0.0) for n in SENTENCE_FEATURES])
-    hits = np.array([bool(s.hit[_best(vec, s)[0]]) for s in samples])
+    vec = sentence_vector(w.sentence)
+    hits = np.array([bool(s.hit[_best(vec, s)]) for s in samples])
     answerable = np.array([s.answerable for s in samples])
     conf = confidences(w, samples)
     answered = conf >= w.threshold
@@ -196,12 +205,8 @@ def evaluate_weights(w: Weights, samples: list[Sample]) -> dict:
 def composed(vec: np.ndarray, s: Sample, ratio: float, max_chars: int = MAX_ANSWER_CHARS) -> tuple[bool, int]:
     """Whether the answer the reader would compose (:func:`~qa.reader.choose_sentences`)
     holds an answer, and its length in characters with its markers."""
-    scores = s.X @ vec
-    for c, score in zip(s.candidates, scores):
-        c.score = float(score)
     row = {c.sid: i for i, c in enumerate(s.candidates)}
-    ranked = sorted(s.candidates, key=lambda c: (-c.score, c.sid))
-    chosen = choose_sentences(ranked, ratio, max_chars)
+    chosen = choose_sentences(ranked(vec, s), ratio, max_chars)
     return bool(any(s.hit[row[c.sid]] for c in chosen)), sum(len(c.text) + 4 for c in chosen) + len(chosen) - 1
 
 
@@ -209,17 +214,14 @@ def choose_second_ratio(sentence: dict, samples: list[Sample], max_median_chars:
     """The ``second_ratio`` with the best answer accuracy (averaged over sources) whose
     median answer on the answerable questions stays within ``max_median_chars``:
     a second sentence often holds the answer, but short answers are easier to trust."""
-    vec = np.array([sentence.get(n, 0.0) for n in SENTENCE_FEATURES])
+    vec = sentence_vector(sentence)
     answerable = [s for s in samples if s.answerable]
     best = (-1.0, 1.0)
     for ratio in np.round(np.arange(0.80, 1.0001, 0.01), 2):
         results = [(s.source, *composed(vec, s, ratio)) for s in answerable]
         if not results or np.median([n for _, _, n in results]) > max_median_chars:
             continue
-        by_source: dict[str, list[bool]] = {}
-        for source, hit, _ in results:
-            by_source.setdefault(source, []).append(hit)
-        acc = float(np.mean([np.mean(v) for v in by_source.values()]))
+        acc = mean_over_sources((source, hit) for source, hit, _ in results)
         if acc > best[0] + 1e-9:
             best = (acc, float(ratio))
     return best[1]
@@ -229,7 +231,7 @@ def fit(samples: list[Sample], start: Weights = Weights(), seed: int = 0, set_we
         restarts: int = 4) -> Weights:
     # a few seeded restarts: random search lands on different optima; keep the best on dev
     tries = [search_sentence_weights(samples, start.sentence, seed=seed + i) for i in range(restarts)]
-    sentence = max(tries, key=lambda t: top1(np.array([t[n] for n in SENTENCE_FEATURES]), samples))
+    sentence = max(tries, key=lambda t: top1(sentence_vector(t), samples))
     X = answer_matrix(sentence, samples)
     y = np.array([s.answerable for s in samples], dtype=float)
     sw = np.array([set_weight if s.source.startswith("set") else 1.0 for s in samples])

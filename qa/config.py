@@ -38,12 +38,12 @@ def integer(name: str, default: int, low: int = 1, high: int | None = None) -> i
     return value
 
 
-def corpus_dir() -> Path:
-    return Path(os.environ.get("QA_CORPUS") or "corpus")
+def corpus_dir(default="corpus") -> Path:
+    return Path(os.environ.get("QA_CORPUS") or default)
 
 
-def index_dir() -> Path:
-    return Path(os.environ.get("QA_INDEX") or "index")
+def index_dir(default="index") -> Path:
+    return Path(os.environ.get("QA_INDEX") or default)
 
 
 def top_k() -> int:

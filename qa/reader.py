@@ -226,10 +226,15 @@ def answer_features(question: str, ranked: list[Candidate], passages: list[Docum
     """What ``confidence`` is computed from: the best sentence's score and features,
     whether the question asks for a type of thing the sentence lacks, how strongly the
     top passage was retrieved (dense cosine, share of the best BM25 score), and the
-    best score's margin over the runner-up."""
-    best = ranked[0]
+    best score's margin over the runner-up. ``ranked``: candidates, scored, best first."""
     typed = 1.0 if answer_type(question) in TYPED_KINDS else 0.0
-    top = passages[0].metadata if passages else {}
+    return ranked_features(ranked, typed, passages[0].metadata if passages else {})
+
+
+def ranked_features(ranked: list[Candidate], typed: float, top: dict) -> dict:
+    """:func:`answer_features` from its parts (``top``: the top passage's metadata);
+    ``qa calibrate`` uses it on stored candidates."""
+    best = ranked[0]
     return {"score": best.score, "cosine": best.features["cosine"], "overlap": best.features["overlap"],
             "typed": typed, "type_missing": typed * (1.0 - best.features["has_type"]),
             "is_question": best.features["is_question"],

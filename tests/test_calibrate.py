@@ -24,8 +24,8 @@ def synthetic(n: int, seed: int, source: str = "squad-dev") -> list[cal.Sample]:
         if answerable:
             hit[int((X[:, COSINE] + 3 * X[:, OVERLAP]).argmax())] = True
         cands = [Candidate(sid=10 * i + j, passage=0, start=0, end=120, text="x" * 119 + ".",
-                           features={"is_question": 0.0}) for j in range(6)]
-        out.append(cal.Sample(X=X, has_type=np.ones(6), hit=hit, candidates=cands, typed=0.0,
+                           features={**dict(zip(SENTENCE_FEATURES, X[j])), "has_type": 1.0}) for j in range(6)]
+        out.append(cal.Sample(X=X, hit=hit, candidates=cands, typed=0.0,
                               dense=rng.uniform(0.6, 0.9) if answerable else rng.uniform(0.1, 0.4),
                               lexical=rng.uniform(0, 1), answerable=answerable, source=source))
     return out
