@@ -1,16 +1,10 @@
 """The chat window: ``python ui.py`` (or ``make run``) opens it at http://127.0.0.1:7860.
 
 The model and the index are loaded once, here, and shared by every session; the
-app itself is :func:`qa.chat.build_demo`. Settings come from the environment:
-
-| variable          | meaning                                                | default                |
-|-------------------|--------------------------------------------------------|------------------------|
-| ``QA_CORPUS``     | folder of documents                                    | ``corpus/`` beside this file |
-| ``QA_INDEX``      | folder of the index (built or updated on start)        | ``index/`` beside this file  |
-| ``QA_HOST``       | address to listen on                                   | ``127.0.0.1``          |
-| ``QA_PORT``       | port                                                   | ``7860``               |
-| ``QA_CONCURRENCY``| questions answered at the same time                    | CPU cores (max 4)      |
-| ``QA_QUEUE_SIZE`` | questions waiting beyond those; more get "busy" at once| ``32``                 |
+app itself is :func:`qa.app.gradio_app.build_demo`. Settings come from the environment
+(:class:`qa.settings.Settings`; the README lists them): ``QA_CORPUS`` and ``QA_INDEX``
+(default: ``corpus/`` and ``index/`` beside this file), ``QA_HOST``, ``QA_PORT``,
+``QA_CONCURRENCY``, ``QA_QUEUE_SIZE``.
 
 The API endpoint ``/ask`` answers with ``Answer.to_dict()``::
 
@@ -36,24 +30,19 @@ BUNDLED_EXAMPLES = [
 ]
 
 
-def settings() -> dict:
-    """Where to read the documents, keep the index and listen, from the environment."""
-    from qa import config
+def settings():
+    """The settings, with the corpus and the index beside this file unless the environment says otherwise."""
+    from qa.settings import Settings
 
-    return {
-        "corpus": config.corpus_dir(HERE / "corpus"),
-        "index": config.index_dir(HERE / "index"),
-        "host": os.environ.get("QA_HOST") or "127.0.0.1",
-        "port": config.integer("QA_PORT", 7860, 1, 65535),
-    }
+    return Settings.from_env(corpus=HERE / "corpus", index=HERE / "index")
 
 
 def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)  # gradio's own start-up probes
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
-    from qa import chat
-    from qa.api import Answerer
+    from qa.app import gradio_app
+    from qa.app.api import Answerer
     from qa.errors import QAError
 
     try:
@@ -61,19 +50,20 @@ def main() -> None:
     except QAError as exc:
         print(f"ui: {exc}", file=sys.stderr)
         raise SystemExit(1) from None
-    print(f"Loading {s['corpus']} (index in {s['index']}) ...", flush=True)
+    print(f"Loading {s.corpus} (index in {s.index}) ...", flush=True)
     try:
-        answerer = Answerer.from_corpus(s["corpus"], s["index"])
+        answerer = Answerer.from_corpus(s.corpus, s.index, k=s.top_k)
         answerer.warm_up()
-        bundled = s["corpus"].resolve() == (HERE / "corpus").resolve()
-        demo = chat.build_demo(answerer, examples=BUNDLED_EXAMPLES if bundled else [],
-                               corpus_name=s["corpus"].resolve().name)
+        bundled = s.corpus.resolve() == (HERE / "corpus").resolve()
+        demo = gradio_app.build_demo(answerer, examples=BUNDLED_EXAMPLES if bundled else [],
+                                     corpus_name=s.corpus.resolve().name, concurrency=s.concurrency,
+                                     queue_size=s.queue_size)
     except (QAError, ValueError) as exc:
         print(f"ui: {exc}", file=sys.stderr)
         raise SystemExit(1) from None
     stats = answerer.stats
     print(f"{answerer.report.action} index: {stats['documents']} documents, {stats['passages']} passages", flush=True)
-    demo.launch(server_name=s["host"], server_port=s["port"], **chat.launch_options())
+    demo.launch(server_name=s.host, server_port=s.port, **gradio_app.launch_options())
 
 
 if __name__ == "__main__":

@@ -1,11 +1,8 @@
-"""Helpers shared by the benchmark scripts: timing, percentiles, tables, answer checks, machine facts.
+"""Helpers shared by the benchmark scripts: timing, tables, machine facts.
+Percentiles and answer checks are the evaluation's own (:mod:`qa.eval.metrics`).
 
-    >>> percentile([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 0.5)
-    5.5
     >>> summarize_ms([0.010, 0.020, 0.030])["p50_ms"]
     20.0
-    >>> answer_matches("It was on 16\u00a0January [1].", ["16 january"])
-    True
     >>> print(table([["a", 1.5], ["bb", 22]], ["name", "value"]))
     | name | value |
     |------|-------|
@@ -18,31 +15,14 @@ from __future__ import annotations
 import json
 import os
 import platform
-import re
 import statistics
-import subprocess
-import sys
-import time
 from pathlib import Path
-from typing import Callable, Iterable
+from qa.eval.metrics import percentile
 
 ROOT = Path(__file__).resolve().parent.parent
 
-_MARKER = re.compile(r"\s*\[\d+\]")
-
 
 # --- statistics ---------------------------------------------------------------------------
-
-def percentile(values: Iterable[float], q: float) -> float:
-    """Linear-interpolated percentile (``q`` in 0..1), like ``numpy.percentile``."""
-    xs = sorted(values)
-    if not xs:
-        return float("nan")
-    pos = q * (len(xs) - 1)
-    lo = int(pos)
-    hi = min(lo + 1, len(xs) - 1)
-    return xs[lo] + (xs[hi] - xs[lo]) * (pos - lo)
-
 
 def summarize_ms(seconds: list[float]) -> dict:
     """p50/p95/mean/min/max of durations given in seconds, in milliseconds."""
@@ -53,42 +33,11 @@ def summarize_ms(seconds: list[float]) -> dict:
             "mean_ms": round(statistics.fmean(ms), 3), "min_ms": round(min(ms), 3), "max_ms": round(max(ms), 3)}
 
 
-def timed(fn: Callable, *args, **kwargs) -> tuple[float, object]:
-    """``(seconds, result)`` of one call."""
-    t0 = time.perf_counter()
-    out = fn(*args, **kwargs)
-    return time.perf_counter() - t0, out
-
-
 def ratio(a, b) -> float | None:
     """``a / b``, or None when either is missing or ``b`` is zero."""
     if a is None or b is None or b == 0:
         return None
     return a / b
-
-
-# --- answer checks ------------------------------------------------------------------------
-
-def normalize_answer(text: str) -> str:
-    """Casefold, fold typographic variants (``qa.text.fold``), drop ``[n]`` markers, collapse white space."""
-    from qa.text import fold
-
-    return " ".join(fold(_MARKER.sub("", text)).casefold().split())
-
-
-def answer_matches(text: str, answers: list[str]) -> bool:
-    """Does any acceptable answer appear in ``text`` (after :func:`normalize_answer`)?"""
-    norm = normalize_answer(text)
-    return any(normalize_answer(a) and normalize_answer(a) in norm for a in answers)
-
-
-def is_correct(answer, answers: list[str], can_abstain: bool = True) -> bool:
-    """Answerable questions: not abstained and an answer string appears in the text.
-    Unanswerable (``answers == []``): right only when it abstained (a system that
-    never abstains, ``can_abstain=False``, is always wrong)."""
-    if not answers:
-        return bool(can_abstain and answer.abstained)
-    return not answer.abstained and answer_matches(answer.text, answers)
 
 
 # --- output ----------------------------------------------------------------------------------
@@ -176,10 +125,3 @@ def rss_mb(pid: int | None = None) -> float:
 
 def folder_bytes(path) -> int:
     return sum(p.stat().st_size for p in Path(path).rglob("*") if p.is_file())
-
-
-def run_python(code: str, env: dict | None = None, timeout: float = 600) -> tuple[float, subprocess.CompletedProcess]:
-    """Wall time of ``python -c code`` in a fresh process (this venv's interpreter)."""
-    t0 = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=timeout)
-    return time.perf_counter() - t0, proc

@@ -14,77 +14,31 @@ Same machine, same model (all-MiniLM-L6-v2), same corpus, same questions
 
 Usage::
 
-    .venv/bin/python benchmarks/run.py                 # full run (about 8 minutes on 2 cores)
-    .venv/bin/python benchmarks/run.py --quick         # fewer repeats
-    .venv/bin/python benchmarks/run.py --json benchmarks/results/run.json
+    .venv/bin/python -m benchmarks.run                 # full run
+    .venv/bin/python -m benchmarks.run --quick         # fewer repeats
+    .venv/bin/python -m benchmarks.run --json benchmarks/results/run.json
 
-Functions are importable (``tests/test_benchmarks_smoke.py`` runs them on tiny inputs).
+Functions are importable (``benchmarks/test_benchmarks.py`` runs them on tiny inputs).
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
-from dataclasses import dataclass, field
 from pathlib import Path
 
-if __package__ in (None, ""):  # run as a script: make `benchmarks` importable
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from benchmarks.common import (ROOT, fmt, is_correct, machine_info, machine_line, percentile, ratio,  # noqa: E402
-                               summarize_ms, table, write_json)
+from benchmarks.common import ROOT, fmt, machine_info, machine_line, ratio, summarize_ms, table, write_json
+from qa.eval.metrics import is_correct, percentile
+from qa.eval.questions import Question, load_questions
+from tests.support.ui import UIServer
 
 QUESTIONS = ROOT / "evaluation" / "questions.jsonl"
 CORPUS = ROOT / "corpus"
-
-# Used only while evaluation/questions.jsonl does not exist yet (or is empty).
-FALLBACK_QUESTIONS = [
-    {"id": "f1", "question": "When did Iran launch its missile strike on Pakistan?", "answers": ["January 16"]},
-    {"id": "f2", "question": "How many agreements and MoUs did Iran and Pakistan sign during Raisi's visit?",
-     "answers": ["eight"]},
-    {"id": "f3", "question": "What bilateral trade target did Iran and Pakistan commit to?",
-     "answers": ["$10 billion", "10 billion"]},
-    {"id": "f4", "question": "By what date had the ambassadors resumed their posts?", "answers": ["January 26"]},
-    {"id": "f5", "question": "Who invited Ebrahim Raisi to visit Pakistan?", "answers": ["Asif Ali Zardari", "Zardari"]},
-    {"id": "f6", "question": "Where did the second meeting of special representatives on Afghanistan take place?",
-     "answers": ["Doha"]},
-    {"id": "f7", "question": "What is the population of Tehran in 2030?", "answers": []},
-    {"id": "f8", "question": "Who won the 1998 football World Cup?", "answers": []},
-]
-
-
-@dataclass
-class BenchQuestion:
-    id: str
-    question: str
-    answers: list[str]
-    history: list[tuple[str, str]] = field(default_factory=list)
-    type: str = ""
-
-
-def load_questions(path: Path | None = None) -> tuple[list[BenchQuestion], str]:
-    """The question set and where it came from (the fallback list when the file is missing)."""
-    path = Path(path) if path else QUESTIONS
-    rows = []
-    origin = str(path)
-    if path.is_file():
-        for line in path.read_text(encoding="utf-8").splitlines():
-            if line.strip():
-                rows.append(json.loads(line))
-    if not rows:
-        rows, origin = FALLBACK_QUESTIONS, f"built-in fallback ({len(FALLBACK_QUESTIONS)} questions; {path} not found)"
-    return [BenchQuestion(str(r["id"]), r["question"], list(r.get("answers", [])),
-                          [tuple(h) for h in r.get("history", [])], r.get("type", "")) for r in rows], origin
 
 
 # --- the two systems ----------------------------------------------------------------------
@@ -97,7 +51,7 @@ def load_models() -> dict:
 
     out["import_sentence_transformers_s"] = time.perf_counter() - t0
 
-    from qa.embeddings import MiniLMEmbeddings
+    from qa.search.embeddings import MiniLMEmbeddings
 
     t0 = time.perf_counter()
     ours = MiniLMEmbeddings()
@@ -112,7 +66,7 @@ def load_models() -> dict:
 
     from langchain_huggingface import HuggingFaceEmbeddings
 
-    from qa.embeddings import packaged_model_dir
+    from qa.search.embeddings import packaged_model_dir
 
     t0 = time.perf_counter()
     stock = HuggingFaceEmbeddings(model_name=str(packaged_model_dir()), model_kwargs={"device": "cpu"})
@@ -123,11 +77,11 @@ def load_models() -> dict:
 
 def build_ours(corpus, embeddings, index_dir: Path) -> dict:
     """Build this project's index in memory, then save it; seconds for each."""
-    from qa.index import IndexSettings, build_index
-    from qa.storage import save_index
+    from qa.search.index import IndexSettings, build_index
+    from qa.search.storage import save_index
 
     t0 = time.perf_counter()
-    index = build_index(corpus, embeddings, IndexSettings())
+    index, _ = build_index(corpus, embeddings, IndexSettings())
     build_s = time.perf_counter() - t0
     t0 = time.perf_counter()
     save_index(index, index_dir)
@@ -137,13 +91,13 @@ def build_ours(corpus, embeddings, index_dir: Path) -> dict:
 
 
 def build_stock(corpus, embeddings) -> dict:
-    from qa.baseline import StockRecipe
+    from qa.eval.stock import StockRecipe
 
     stock = StockRecipe.build(corpus, embeddings=embeddings)
     return {"build_s": stock.build_seconds, "chunks": stock.store.index.ntotal, "recipe": stock}
 
 
-def compare_latency_quality(ours, stock, questions: list[BenchQuestion], repeats: int) -> dict:
+def compare_latency_quality(ours, stock, questions: list[Question], repeats: int) -> dict:
     """One untimed warm-up pass (its answers are scored: both systems are deterministic), then
     ``repeats`` timed passes, the two systems interleaved question by question."""
     answers = {"ours": [], "stock": []}
@@ -163,8 +117,8 @@ def compare_latency_quality(ours, stock, questions: list[BenchQuestion], repeats
             stock.store.similarity_search(q.question, k=stock.k)
             times["stock_retrieval_only"].append(time.perf_counter() - t0)
     quality = {}
-    for name, can_abstain in (("ours", True), ("stock", False)):
-        ok = [is_correct(a, q.answers, can_abstain) for a, q in zip(answers[name], questions)]
+    for name in ("ours", "stock"):
+        ok = [is_correct(q, a) for a, q in zip(answers[name], questions)]
         answerable = [o for o, q in zip(ok, questions) if q.answers]
         unanswerable = [o for o, q in zip(ok, questions) if not q.answers]
         quality[name] = {
@@ -176,7 +130,7 @@ def compare_latency_quality(ours, stock, questions: list[BenchQuestion], repeats
             "median_answer_chars": percentile([len(a.text) for a in answers[name]], 0.5),
         }
     return {"latency": {k: summarize_ms(v) for k, v in times.items()}, "quality": quality,
-            "wrong_ours": [q.id for q, a in zip(questions, answers["ours"]) if not is_correct(a, q.answers, True)]}
+            "wrong_ours": [q.id for q, a in zip(questions, answers["ours"]) if not is_correct(q, a)]}
 
 
 # --- cold start ------------------------------------------------------------------------------
@@ -190,6 +144,7 @@ def _env(**extra) -> dict:
 
 
 def qa_command() -> list[str]:
+    """The ``qa`` console script beside this interpreter, else ``python -m qa``."""
     exe = Path(sys.executable).with_name("qa")
     return [str(exe)] if exe.is_file() else [sys.executable, "-m", "qa"]
 
@@ -227,12 +182,6 @@ def cold_python(repeats: int = 3) -> dict:
     return {"median_s": percentile(times, 0.5), "times_s": times}
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def cold_ui(corpus_dir: Path, index_dir: Path, repeats: int = 3, timeout: float = 180.0,
             ui_path: Path | None = None) -> dict:
     """Wall time of ``python ui.py`` until ``GET http://127.0.0.1:PORT/`` answers 200."""
@@ -241,41 +190,12 @@ def cold_ui(corpus_dir: Path, index_dir: Path, repeats: int = 3, timeout: float 
         return {"error": f"{ui_path.name} not found"}
     times = []
     for _ in range(repeats):
-        port = free_port()
-        url = f"http://127.0.0.1:{port}/"
-        log = tempfile.TemporaryFile()
-        t0 = time.perf_counter()
-        proc = subprocess.Popen([sys.executable, str(ui_path)], cwd=str(ui_path.parent), stdout=log, stderr=log,
-                                env=_env(QA_PORT=port, QA_CORPUS=corpus_dir, QA_INDEX=index_dir,
-                                         GRADIO_ANALYTICS_ENABLED="False"),
-                                start_new_session=True)
-        served = None
         try:
-            while time.perf_counter() - t0 < timeout:
-                if proc.poll() is not None:
-                    break
-                try:
-                    with urllib.request.urlopen(url, timeout=2) as r:
-                        if r.status == 200:
-                            served = time.perf_counter() - t0
-                            break
-                except (urllib.error.URLError, ConnectionError, OSError):
-                    pass
-                time.sleep(0.05)
-        finally:
-            if proc.poll() is None:
-                os.killpg(proc.pid, signal.SIGTERM)
-                try:
-                    proc.wait(timeout=15)
-                except subprocess.TimeoutExpired:
-                    os.killpg(proc.pid, signal.SIGKILL)
-                    proc.wait()
-        if served is None:
-            log.seek(0)
-            tail = log.read().decode("utf-8", "replace").strip()[-400:]
-            return {"error": f"did not serve within {timeout:.0f} s (exit {proc.returncode}): {tail}",
-                    "times_s": times}
-        times.append(served)
+            with UIServer(env={"QA_CORPUS": corpus_dir, "QA_INDEX": index_dir}, timeout=timeout,
+                          ui_path=ui_path) as server:
+                times.append(server.startup_s)
+        except RuntimeError as exc:
+            return {"error": str(exc)[-400:], "times_s": times}
     return {"median_s": percentile(times, 0.5), "min_s": min(times), "max_s": max(times), "times_s": times}
 
 
@@ -332,10 +252,11 @@ def report_table(r: dict) -> str:
 
 
 def run(args) -> dict:
-    from qa.documents import load_corpus
+    from qa.ingest.corpus import load_corpus
 
     info = machine_info()
-    questions, origin = load_questions(args.questions)
+    origin = str(args.questions)
+    questions = load_questions(args.questions)
     if args.limit:
         questions = questions[:args.limit]
     corpus_dir = Path(args.corpus)
@@ -354,8 +275,8 @@ def run(args) -> dict:
         for i in range(builds):
             ours_builds.append(build_ours(corpus, models["ours"], work / "index"))
             stock_builds.append(build_stock(corpus, models["stock"]))
-        from qa.api import Answerer
-        from qa.storage import load_index
+        from qa.app.api import Answerer
+        from qa.search.storage import load_index
 
         index = load_index(work / "index", model=models["ours"].model_info)
         bot = Answerer(index, models["ours"])
@@ -391,7 +312,7 @@ def main(argv=None) -> int:
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--quick", action="store_true", help="one timed pass, one build, fewer cold-start runs")
     p.add_argument("--json", dest="json_path", help="also write every number to this JSON file")
-    p.add_argument("--questions", type=Path, default=None, help=f"JSONL question set (default {QUESTIONS})")
+    p.add_argument("--questions", type=Path, default=QUESTIONS, help=f"JSONL question set (default {QUESTIONS})")
     p.add_argument("--corpus", default=str(CORPUS), help="corpus folder (default: the bundled corpus)")
     p.add_argument("--repeats", type=int, default=3, help="timed passes over the questions (default 3)")
     p.add_argument("--limit", type=int, help="only the first N questions")
@@ -405,7 +326,7 @@ def main(argv=None) -> int:
     print(f"Questions: {result['n_questions']} ({result['questions']}); warm latency over {result['repeats']} "
           f"timed pass(es) after a warm-up pass; same model (all-MiniLM-L6-v2), same corpus.")
     print("Stock recipe = RecursiveCharacterTextSplitter(1000, 200) + HuggingFaceEmbeddings + FAISS.from_documents"
-          " + similarity_search(k=4) + the retrieved sentence most similar to the question (qa/baseline.py); "
+          " + similarity_search(k=4) + the retrieved sentence most similar to the question (qa/eval/stock.py); "
           "it sees follow-up questions without their history.\n")
     print(report_table(result))
     if result["compare"]["wrong_ours"]:

@@ -4,7 +4,7 @@ at 1k, 10k and 100k passages of a reproducible synthetic corpus (``benchmarks/sy
 For each size:
 
 1. generate ``docs x 100`` Markdown sections (one section = one passage, 3-6 sentences),
-2. build the index (``qa.index.build_index`` + ``qa.storage.save_index``), timing
+2. build the index (``qa.search.index.build_index`` + ``qa.search.storage.save_index``), timing
    chunking, embedding (the real all-MiniLM-L6-v2 through ``MiniLMEmbeddings``),
    BM25 + FAISS, and saving; size on disk,
 3. in a **fresh process** (``--probe``): ``Answerer.from_corpus(rebuild="never")``,
@@ -25,12 +25,12 @@ id-based recall ambiguous (ties), so recall is also reported tie-aware: an HNSW
 hit counts when its score reaches the exact 10th score.
 
 Then the **incremental re-index**: one document (100 passages) of the 10k corpus is
-replaced by an edited version and ``qa.api.open_index`` updates the index; the
+replaced by an edited version and ``qa.search.lifecycle.open_or_build_index`` updates the index; the
 report says how many sentences were embedded and how many reused.
 
-    .venv/bin/python benchmarks/scale.py                          # 1k, 10k, 100k (~45 min on 2 shared cores)
-    .venv/bin/python benchmarks/scale.py --sizes 1k,10k --json benchmarks/results/scale.json
-    .venv/bin/python benchmarks/scale.py --sizes 100k --full      # 100k with every sentence embedded
+    .venv/bin/python -m benchmarks.scale                          # 1k, 10k, 100k
+    .venv/bin/python -m benchmarks.scale --sizes 1k,10k --json benchmarks/results/scale.json
+    .venv/bin/python -m benchmarks.scale --sizes 100k --full      # 100k with every sentence embedded
 """
 
 from __future__ import annotations
@@ -49,13 +49,10 @@ from pathlib import Path
 
 import numpy as np
 
-if __package__ in (None, ""):  # run as a script: make `benchmarks` importable
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from benchmarks.common import (answer_matches, folder_bytes, machine_info, machine_line, rss_mb,  # noqa: E402
-                               summarize_ms, table, write_json)
-from benchmarks.synthetic import Generator, write_corpus  # noqa: E402
-from qa.embeddings import ArrayEmbeddings, as_unit_rows  # noqa: E402
+from benchmarks.common import ROOT, folder_bytes, machine_info, machine_line, rss_mb, summarize_ms, table, write_json
+from benchmarks.synthetic import Generator, write_corpus
+from qa.eval.metrics import contains
+from qa.search.embeddings import ArrayEmbeddings, as_unit_rows
 
 SIZES = {"1k": (10, 100), "10k": (100, 100), "100k": (1000, 100)}  # (documents, passages per document)
 POOL_TOPICS, POOL_PER_TOPIC = 4000, 12
@@ -121,9 +118,9 @@ def generate(size: str, workdir: Path, pool: bool, seed: int = SEED, sizes=SIZES
 
 def build(corpus_dir: Path, index_dir: Path, embeddings: ArrayEmbeddings, settings=None) -> dict:
     """Load, chunk, embed, BM25 + FAISS, save; seconds of each phase."""
-    from qa.documents import load_corpus
-    from qa.index import IndexSettings, build_index
-    from qa.storage import save_index
+    from qa.ingest.corpus import load_corpus
+    from qa.search.index import IndexSettings, build_index
+    from qa.search.storage import save_index
 
     settings = settings or IndexSettings()
     marks = {}
@@ -136,7 +133,7 @@ def build(corpus_dir: Path, index_dir: Path, embeddings: ArrayEmbeddings, settin
     t0 = time.perf_counter()
     corpus = load_corpus(corpus_dir)
     t_loaded = time.perf_counter()
-    index = build_index(corpus, embeddings, settings, progress=progress)
+    index, _ = build_index(corpus, embeddings, settings, progress=progress)
     t_built = time.perf_counter()
     save_index(index, index_dir)
     t_saved = time.perf_counter()
@@ -165,8 +162,8 @@ def incremental(gen: Generator, corpus_dir: Path, index_dir: Path, embeddings, p
                 revert: bool = True) -> dict:
     """Replace document ``doc`` by an edited version and update the index in place
     (then, with ``revert``, put the original back and update again, untimed)."""
-    from qa.api import open_index
-    from qa.documents import load_corpus
+    from qa.ingest.corpus import load_corpus
+    from qa.search.lifecycle import open_or_build_index
 
     edited = gen.document(doc, per_doc, variant=1)
     path = corpus_dir / edited.source
@@ -174,10 +171,10 @@ def incremental(gen: Generator, corpus_dir: Path, index_dir: Path, embeddings, p
     path.write_text(edited.text, encoding="utf-8")
     t0 = time.perf_counter()
     corpus = load_corpus(corpus_dir)
-    index, report = open_index(corpus, index_dir, embeddings, rebuild="auto")
+    index, report = open_or_build_index(corpus, index_dir, embeddings, rebuild="auto")
     seconds = time.perf_counter() - t0
     t1 = time.perf_counter()
-    _, again = open_index(load_corpus(corpus_dir), index_dir, embeddings, rebuild="auto")
+    _, again = open_or_build_index(load_corpus(corpus_dir), index_dir, embeddings, rebuild="auto")
     unchanged_s = time.perf_counter() - t1
     out = {"action": report.action, "seconds": seconds, "embedded_sentences": report.embedded_sentences,
            "reused_sentences": report.reused_sentences, "passages": len(index.passages),
@@ -186,7 +183,7 @@ def incremental(gen: Generator, corpus_dir: Path, index_dir: Path, embeddings, p
     if revert:
         path.write_bytes(original)
         del index
-        index, _ = open_index(load_corpus(corpus_dir), index_dir, embeddings, rebuild="auto")
+        index, _ = open_or_build_index(load_corpus(corpus_dir), index_dir, embeddings, rebuild="auto")
     del index
     gc.collect()
     return out
@@ -269,9 +266,9 @@ def probe(corpus_dir: Path, index_dir: Path, questions: list[dict], passes: int 
     ``embeddings``: the query model (default: ``MiniLMEmbeddings``, ONNX for questions)."""
     out = {"rss_start_mb": rss_mb()}
     t0 = time.perf_counter()
-    from qa.api import Answerer
-    from qa.embeddings import MiniLMEmbeddings
-    from qa.index import IndexSettings, make_vector_index
+    from qa.app.api import Answerer
+    from qa.search.embeddings import MiniLMEmbeddings
+    from qa.search.index import IndexSettings, make_vector_index
 
     out["import_s"] = time.perf_counter() - t0
     out["rss_after_imports_mb"] = rss_mb()
@@ -299,7 +296,7 @@ def probe(corpus_dir: Path, index_dir: Path, questions: list[dict], passes: int 
             ask_t.append(time.perf_counter() - t0)
             if p == 0:
                 hits.append(any(q["sentence"] in d.page_content for d in docs))
-                correct.append(answer_matches(a.text, [q["answer"]]) and not a.abstained)
+                correct.append(contains(a.text, q["answer"]) and not a.abstained)
     out["search"] = summarize_ms(search_t)
     out["ask"] = summarize_ms(ask_t)
     out["hit_at_4"] = sum(hits) / len(hits)
@@ -333,8 +330,8 @@ def run_probe(corpus_dir: Path, index_dir: Path, questions: list[dict], workdir:
     rfile = workdir / "probe.json"
     qfile.write_text(json.dumps(questions), encoding="utf-8")
     env = dict(os.environ, HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1")
-    proc = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--probe", str(corpus_dir), str(index_dir),
-                           str(qfile), str(rfile)], capture_output=True, text=True, env=env, timeout=timeout)
+    proc = subprocess.run([sys.executable, "-m", "benchmarks.scale", "--probe", str(corpus_dir), str(index_dir),
+                           str(qfile), str(rfile)], capture_output=True, text=True, env=env, timeout=timeout, cwd=ROOT)
     if proc.returncode != 0:
         raise RuntimeError(f"probe failed (exit {proc.returncode}):\n{proc.stderr[-2000:]}")
     return json.loads(rfile.read_text())
@@ -518,7 +515,7 @@ def main(argv=None) -> int:
     info = machine_info()
     log = lambda m: print(m, file=sys.stderr, flush=True)
     log(machine_line(info))
-    from qa.embeddings import MiniLMEmbeddings
+    from qa.search.embeddings import MiniLMEmbeddings
 
     t0 = time.perf_counter()
     model = MiniLMEmbeddings()

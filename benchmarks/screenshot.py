@@ -5,25 +5,18 @@ Starts ``python ui.py`` on a free port of 127.0.0.1 (bundled corpus and ``index/
 asks a question and a follow-up in headless Debian chromium, opens "Show in document"
 on the first source, and saves the page::
 
-    .venv/bin/python benchmarks/screenshot.py
-    .venv/bin/python benchmarks/screenshot.py --out /tmp/shot.png --no-phone
+    .venv/bin/python -m benchmarks.screenshot
+    .venv/bin/python -m benchmarks.screenshot --out /tmp/shot.png --no-phone
 """
 
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+from benchmarks.common import ROOT
+from tests.support.ui import UIServer, launch_chromium
 
-from benchmarks.load import UIServer  # noqa: E402
-
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update"]
 QUESTIONS = ["What is the Zeynabiyoun Brigade?", "When was it formally organized?"]
 
 
@@ -39,7 +32,7 @@ def shoot(url: str, out: Path, width: int, height: int, show_in_document: bool) 
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        browser = launch_chromium(p)
         context = browser.new_context(viewport={"width": width, "height": height}, device_scale_factor=1,
                                       is_mobile=width < 600, color_scheme="light")
         page = context.new_page()

@@ -38,16 +38,15 @@ class DocumentError(QAError):
         super().__init__(f"{self.path}: {message}", hint=hint)
 
 
-class IndexError_(QAError):
-    """Base class of index problems (named with a trailing underscore so it does
-    not shadow the builtin ``IndexError``; exported as ``qa.IndexProblem``)."""
+class IndexProblem(QAError):
+    """Base class of index problems (not named ``IndexError``: that would shadow the builtin)."""
 
 
-class IndexMissingError(IndexError_):
+class IndexMissingError(IndexProblem):
     """There is no index where one was expected."""
 
 
-class IndexCorruptError(IndexError_):
+class IndexCorruptError(IndexProblem):
     """An index file is truncated, edited or unreadable.  ``path`` names it."""
 
     def __init__(self, path, message: str, *, hint: str | None = None):
@@ -55,7 +54,7 @@ class IndexCorruptError(IndexError_):
         super().__init__(f"{self.path}: {message}", hint=hint or "Rebuild it with `qa index --rebuild`.")
 
 
-class IndexMismatchError(IndexError_):
+class IndexMismatchError(IndexProblem):
     """The index was built from another corpus, model or settings."""
 
 

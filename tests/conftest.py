@@ -1,4 +1,5 @@
-"""Shared fixtures. Paths come from this file's location, never the working directory."""
+"""Shared fixtures. Paths come from this file's location, never the working directory.
+Shared helpers live in :mod:`tests.support`."""
 
 from __future__ import annotations
 
@@ -18,9 +19,19 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 @pytest.fixture
 def fake_embeddings():
-    from tests.fakes import HashEmbeddings
+    """Fresh bag-of-words embeddings (they count the texts they embed)."""
+    from tests.support.fakes import HashEmbeddings
 
     return HashEmbeddings()
+
+
+@pytest.fixture(scope="session")
+def fake_bundled(tmp_path_factory):
+    """An Answerer over the bundled corpus with the fake embeddings: fast, shared, not for counting calls."""
+    from qa.app.api import Answerer
+    from tests.support.fakes import HashEmbeddings
+
+    return Answerer.from_corpus(CORPUS, tmp_path_factory.mktemp("fake-bundled-index"), embeddings=HashEmbeddings())
 
 
 @pytest.fixture
@@ -45,7 +56,7 @@ def make_corpus(tmp_path):
 @pytest.fixture(scope="session")
 def real_embeddings():
     """The packaged all-MiniLM-L6-v2, loaded once per session."""
-    from qa.embeddings import MiniLMEmbeddings
+    from qa.search.embeddings import MiniLMEmbeddings
 
     return MiniLMEmbeddings()
 
@@ -58,13 +69,14 @@ def bundled_index_dir(tmp_path_factory):
 @pytest.fixture(scope="session")
 def bundled(real_embeddings, bundled_index_dir):
     """An Answerer over the bundled corpus with the real model (index in a temp folder)."""
-    from qa.api import Answerer
+    from qa.app.api import Answerer
 
     return Answerer.from_corpus(CORPUS, bundled_index_dir, embeddings=real_embeddings)
 
 
 @pytest.fixture
 def corpus_copy(tmp_path):
+    """A copy of the bundled corpus that a test may change."""
     dest = tmp_path / "corpus"
     shutil.copytree(CORPUS, dest)
     return dest

@@ -13,12 +13,12 @@ import sys
 import pytest
 from click.testing import CliRunner
 
-from qa.api import Answerer
-from qa.cli import cli
-from qa.documents import load_corpus
-from qa.errors import CorpusError, DocumentError
-from tests.fakes import HashEmbeddings
-from tests.test_fuzz import check_answer
+from qa.app.api import Answerer
+from qa.app.cli import cli
+from qa.ingest.corpus import load_corpus
+from qa.errors import ConfigError, CorpusError, DocumentError
+from tests.support.fakes import HashEmbeddings
+from tests.support.invariants import check_answer
 
 SECRET = "The vault password is hunter2-zebra."
 
@@ -92,7 +92,7 @@ def test_file_size_limit_is_read_when_loading(make_corpus, monkeypatch):
     monkeypatch.setenv("QA_MAX_FILE_BYTES", "99")
     assert "is 100 bytes; the limit is 99" in reasons(load_corpus(root))["a.txt"]
     monkeypatch.setenv("QA_MAX_FILE_BYTES", "lots")
-    with pytest.raises(CorpusError, match="QA_MAX_FILE_BYTES must be a whole number"):
+    with pytest.raises(ConfigError, match="QA_MAX_FILE_BYTES is 'lots'; expected a whole number from 1 up"):
         load_corpus(root)
     monkeypatch.delenv("QA_MAX_FILE_BYTES")
     assert len(load_corpus(root).documents) == 2
@@ -181,13 +181,13 @@ def test_an_unreadable_file(make_corpus):
 
 
 def test_cli_index_reports_skipped_files_and_indexes_the_rest(linked_corpus, tmp_path, monkeypatch):
-    import qa.embeddings
+    import qa.search.embeddings
 
     class FastEmbeddings(HashEmbeddings):
         def warm_up(self):
             pass
 
-    monkeypatch.setattr(qa.embeddings, "MiniLMEmbeddings", FastEmbeddings)
+    monkeypatch.setattr(qa.search.embeddings, "MiniLMEmbeddings", FastEmbeddings)
     (linked_corpus / "latin1.txt").write_bytes("Caf\u00e9.".encode("latin-1"))
     result = CliRunner().invoke(cli, ["index", "--corpus", str(linked_corpus), "--index", str(tmp_path / "index")])
     assert result.exit_code == 0, result.stderr
@@ -201,7 +201,7 @@ def test_cli_index_reports_skipped_files_and_indexes_the_rest(linked_corpus, tmp
 
 def test_cli_index_of_a_missing_folder(tmp_path):
     result = CliRunner().invoke(cli, ["index", "--corpus", str(tmp_path / "nope"), "--index", str(tmp_path / "i")])
-    assert result.exit_code in (1, 2)
+    assert result.exit_code == 1
     assert result.stderr.startswith("Error: Corpus folder") and result.stderr.count("\n") == 1
     assert "Traceback" not in result.stderr
 
@@ -209,7 +209,7 @@ def test_cli_index_of_a_missing_folder(tmp_path):
 def test_terminal_escapes_in_documents_never_reach_the_terminal(make_corpus, tmp_path, monkeypatch):
     """ANSI/OSC escape sequences in a document (clear screen, set the clipboard, ...) are
     neutralised at load: the CLI prints answers and sources without them."""
-    import qa.api
+    import qa.app.api
 
     root = make_corpus({
         "evil.txt": "The \x1b[2J\x1b[31mtreaty\x1b[0m was signed in 1950.\x1b]52;c;cm0gLXJmIH4=\x07 "
@@ -223,7 +223,7 @@ def test_terminal_escapes_in_documents_never_reach_the_terminal(make_corpus, tmp
     assert "has control characters in its file name" in str(corpus.skipped[0])
     assert "\x1b" not in str(corpus.skipped[0])
 
-    monkeypatch.setattr(qa.api, "MiniLMEmbeddings", HashEmbeddings)
+    monkeypatch.setattr(qa.app.api, "MiniLMEmbeddings", HashEmbeddings)
     runner = CliRunner()
     question = "treaty was signed in 1950"
     for args in (["ask", question], ["ask", question, "--json"]):

@@ -19,16 +19,18 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from qa.api import Answerer, open_index
-from qa.chunking import ChunkSettings
-from qa.cli import cli
-from qa.documents import load_corpus
-from qa.errors import IndexCorruptError, IndexError_, IndexMismatchError, IndexMissingError, QAError
-from qa.index import IndexSettings
-from qa.storage import CURRENT, load_index, read_manifest
+from qa.app.api import Answerer
+from qa.search.lifecycle import open_or_build_index
+from qa.ingest.chunking import ChunkSettings
+from qa.app.cli import cli
+from qa.ingest.corpus import load_corpus
+from qa.errors import IndexCorruptError, IndexProblem, IndexMismatchError, IndexMissingError, QAError
+from qa.search.index import IndexSettings
+from qa.search.manifest import CURRENT, read_manifest
+from qa.search.storage import load_index
 from tests.conftest import CORPUS
-from tests.fakes import HashEmbeddings
-from tests.test_fuzz import check_answer
+from tests.support.fakes import HashEmbeddings
+from tests.support.invariants import check_answer
 
 DOCS = {
     "a.txt": "Crows are clever birds. They use tools to get food. Crows live in large groups.",
@@ -148,7 +150,7 @@ def test_index_folder_that_is_not_writable(make_corpus, tmp_path):
     root = make_corpus(DOCS)
     (tmp_path / "a-file").write_text("not a folder")
     for where in (tmp_path / "a-file", tmp_path / "a-file" / "index"):
-        with pytest.raises(IndexError_) as info:
+        with pytest.raises(IndexProblem) as info:
             Answerer.from_corpus(root, where, embeddings=HashEmbeddings())
         assert "Cannot write the index" in one_line(info.value) and "QA_INDEX" in str(info.value)
 
@@ -244,10 +246,10 @@ def test_changed_corpus(built):
 
 
 def test_cli_no_rebuild_on_a_stale_index(built, monkeypatch):
-    import qa.api
+    import qa.app.api
 
     root, index_dir, _ = built
-    monkeypatch.setattr(qa.api, "MiniLMEmbeddings", HashEmbeddings)
+    monkeypatch.setattr(qa.app.api, "MiniLMEmbeddings", HashEmbeddings)
     (root / "a.txt").write_text("Crows are very clever birds.")
     result = CliRunner().invoke(cli, ["ask", "Which birds are clever?", "--no-rebuild", "--corpus", str(root),
                                       "--index", str(index_dir)])

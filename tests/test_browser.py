@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.uihelpers import CHROMIUM, launch_chromium, serve
+from tests.support.ui import CHROMIUM, launch_chromium, serve
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow,
               pytest.mark.skipif(not CHROMIUM.exists(), reason=f"{CHROMIUM} is missing: install Debian's chromium "
@@ -24,7 +24,7 @@ def browser():
 
 @pytest.fixture(scope="module")
 def bundled_url(bundled):
-    from qa.chat import build_demo
+    from qa.app.gradio_app import build_demo
 
     with serve(build_demo(bundled, examples=["What is the Zeynabiyoun Brigade?"])) as url:
         yield url
@@ -135,8 +135,8 @@ XSS_DOCS = {
 
 
 def test_html_in_documents_shows_as_text_and_runs_nothing(page, make_corpus, tmp_path, real_embeddings):
-    from qa.api import Answerer
-    from qa.chat import build_demo
+    from qa.app.api import Answerer
+    from qa.app.gradio_app import build_demo
 
     bot = Answerer.from_corpus(make_corpus(XSS_DOCS), tmp_path / "idx", embeddings=real_embeddings)
     expected = bot.ask("Where does the crow nest?")

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import numpy as np
 
-from qa import calibrate as cal
-from qa.reader import SENTENCE_FEATURES, Candidate, Weights
+from qa.answering.reader import Candidate
+from qa.answering.weights import SENTENCE_FEATURES, Weights
+from qa.eval import calibrate as cal
+from qa.eval.squad import squad_halves
 
 OVERLAP = SENTENCE_FEATURES.index("overlap")
 COSINE = SENTENCE_FEATURES.index("cosine")
 
 
-def synthetic(n: int, seed: int, source: str = "squad-dev") -> list[cal.Sample]:
+def synthetic(n: int, seed: int, group: str = "squad-dev") -> list[cal.Sample]:
     """Answerable samples where the hit is the sentence with the highest ``cosine + 3 * overlap``
     (the other features are noise), and unanswerable ones whose top passage was retrieved weakly."""
     rng = np.random.default_rng(seed)
@@ -27,7 +29,7 @@ def synthetic(n: int, seed: int, source: str = "squad-dev") -> list[cal.Sample]:
                            features={**dict(zip(SENTENCE_FEATURES, X[j])), "has_type": 1.0}) for j in range(6)]
         out.append(cal.Sample(X=X, hit=hit, candidates=cands, typed=0.0,
                               dense=rng.uniform(0.6, 0.9) if answerable else rng.uniform(0.1, 0.4),
-                              lexical=rng.uniform(0, 1), answerable=answerable, source=source))
+                              lexical=rng.uniform(0, 1), answerable=answerable, group=group))
     return out
 
 
@@ -41,7 +43,7 @@ def test_fit_learns_which_feature_finds_the_answer_and_when_to_abstain():
     assert 2 < w.sentence["overlap"] / w.sentence["cosine"] < 4.5
     assert w.confidence["dense"] > 0 and report["auc"] > 0.95
     assert report["abstain_recall"] > 0.9 and report["false_abstentions"] <= 0.05 * report["answerable"]
-    assert w.source == "qa calibrate" and 0.8 <= w.second_ratio <= 1.0
+    assert w.fitted_by == "qa calibrate" and 0.8 <= w.second_ratio <= 1.0
 
 
 def test_fit_is_deterministic():
@@ -64,7 +66,7 @@ def test_separation_is_roc_auc():
 
 def test_squad_halves_split_articles_not_questions():
     data = {"data": [{"title": f"Article {i}", "paragraphs": []} for i in range(40)]}
-    halves = cal.squad_halves(data)
+    halves = squad_halves(data)
     titles = [{a["title"] for a in halves[h]["data"]} for h in ("dev", "test")]
     assert titles[0].isdisjoint(titles[1]) and len(titles[0]) + len(titles[1]) == 40
     assert 10 <= len(titles[0]) <= 30

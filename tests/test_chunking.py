@@ -1,6 +1,6 @@
-from qa.chunking import ChunkSettings, chunk_documents
-from qa.documents import load_corpus
-from qa.text import split_sentences
+from qa.ingest.chunking import ChunkSettings, chunk_documents
+from qa.ingest.corpus import load_corpus
+from qa.ingest.text import split_sentences
 from tests.conftest import CORPUS
 
 

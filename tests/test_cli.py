@@ -8,7 +8,7 @@ import sys
 import pytest
 from click.testing import CliRunner
 
-from qa.cli import cli
+from qa.app.cli import cli
 from tests.conftest import CORPUS, ROOT
 
 pytestmark = pytest.mark.slow
@@ -64,7 +64,7 @@ def test_real_subprocess_cold_answer(bundled_index_dir, bundled, tmp_path):
     """A fresh process answers without importing sentence-transformers (the ONNX path)."""
     env = {**os.environ, "QA_CORPUS": str(CORPUS), "QA_INDEX": str(bundled_index_dir)}
     code = ("import sys, runpy; sys.argv=['qa','ask','--json','When did Iran launch its missile strike on Pakistan?'];"
-            "from qa.cli import cli\ntry:\n cli()\nexcept SystemExit: pass\n"
+            "from qa.app.cli import cli\ntry:\n cli()\nexcept SystemExit: pass\n"
             "print('ST_LOADED' if 'sentence_transformers' in sys.modules else 'ST_NOT_LOADED', file=sys.stderr)")
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120)
     assert r.returncode == 0, r.stderr

@@ -3,11 +3,11 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from qa.cli import cli
-from qa.evaluate import Question, load_questions, normalize, score, summarize, token_f1
-from qa.answer import Answer, Citation
-from qa.squad import squad_documents
-from qa.evaluation_run import split_of
+from qa.answering.answer import Answer, Citation
+from qa.app.cli import cli
+from qa.eval.metrics import is_correct, normalize, percentile, score, summarize, token_f1
+from qa.eval.questions import Question, load_questions, split_of
+from qa.eval.squad import squad_documents
 
 
 def _answer(text, cited="", abstained=False, highlight=None):
@@ -29,6 +29,21 @@ def test_metrics_on_hand_made_outcomes():
     assert s["abstention_recall"] == 1.0 and s["abstention_precision"] == 0.5 and s["false_abstentions"] == 1
     assert s["mrr"] == pytest.approx(1 / 3)
     assert normalize("The U.S.") == "us" and token_f1("x y z", "z w") == pytest.approx(0.4)
+
+
+def test_is_correct_judges_answers_and_abstentions():
+    said = Answer("q", "On 16\u00a0January, Iran struck [1].", [], False, 0.9)
+    silent = Answer("q", "The documents don't say.", [], True, 0.1)
+    when = Question("1", "When?", ["16 JANUARY"])
+    assert is_correct(when, said) and not is_correct(Question("2", "When?", ["February"]), said)
+    assert not is_correct(when, silent)                                     # answerable, abstained
+    unanswerable = Question("3", "Boiling point?", [])
+    assert is_correct(unanswerable, silent) and not is_correct(unanswerable, said)
+
+
+def test_percentile_interpolates_and_is_none_when_empty():
+    assert percentile([3, 1, 2], 0.5) == 2 and percentile([1, 2], 0.25) == 1.25
+    assert percentile([], 0.5) is None
 
 
 def test_squad_conversion_evidence_is_the_answer_sentence():

@@ -18,15 +18,17 @@ from pathlib import Path
 
 import pytest
 
-from qa.api import Answerer, open_index
-from qa.documents import load_corpus
-from qa.errors import IndexError_
-from qa.storage import CURRENT, load_index, read_manifest
+from qa.app.api import Answerer
+from qa.search.lifecycle import open_or_build_index
+from qa.ingest.corpus import load_corpus
+from qa.errors import IndexProblem
+from qa.search.manifest import CURRENT, read_manifest
+from qa.search.storage import load_index
 from tests.conftest import ROOT
-from tests.fakes import HashEmbeddings
-from tests.test_fuzz import check_answer
+from tests.support.fakes import HashEmbeddings
+from tests.support.invariants import check_answer
 
-pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals and locks")
+pytestmark = [pytest.mark.slow, pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals and locks")]
 
 
 def corpus_files(version: int, sentences: int = 5) -> dict[str, str]:
@@ -54,11 +56,11 @@ def versions_in(index) -> set[int]:
 BUILDER = r"""
 import sys, time
 from pathlib import Path
-import qa.storage
-from qa.api import open_index
-from qa.documents import load_corpus
-from qa.index import IndexSettings
-from tests.fakes import HashEmbeddings
+import qa.search.storage
+from qa.search.lifecycle import open_or_build_index
+from qa.ingest.corpus import load_corpus
+from qa.search.index import IndexSettings
+from tests.support.fakes import HashEmbeddings
 
 corpus, index_dir, step, ready = sys.argv[1], sys.argv[2], sys.argv[3], Path(sys.argv[4])
 
@@ -73,21 +75,21 @@ class SlowEmbeddings(HashEmbeddings):
         return super().embed_array(texts)
 
 if step == "save":
-    write_json = qa.storage._write_json
+    write_json = qa.search.storage._write_json
     def slow_write_json(path, data):
         write_json(path, data)
         reached()
-    qa.storage._write_json = slow_write_json
+    qa.search.storage._write_json = slow_write_json
 if step == "switch":
-    fsync_dir, calls = qa.storage._fsync_dir, []
+    fsync_dir, calls = qa.search.storage._fsync_dir, []
     def slow_fsync_dir(path):  # first called right after the generation folder is renamed into place
         calls.append(path)
         if len(calls) == 1:
             reached()
         fsync_dir(path)
-    qa.storage._fsync_dir = slow_fsync_dir
+    qa.search.storage._fsync_dir = slow_fsync_dir
 
-open_index(load_corpus(corpus), index_dir, SlowEmbeddings(), IndexSettings(embed_batch=2))
+open_or_build_index(load_corpus(corpus), index_dir, SlowEmbeddings(), IndexSettings(embed_batch=2))
 print("finished")
 """
 
@@ -135,7 +137,7 @@ def test_killed_build_leaves_the_previous_index_in_use(tmp_path, step):
 
     # the previous generation is still the one in use, whole, and answers
     index = load_index(index_dir, model=emb.model_info)
-    assert index.path.name == first_gen and versions_in(index) == {1}
+    assert index.folder.name == first_gen and versions_in(index) == {1}
     bot = Answerer(index, emb)
     answer = bot.ask("What is crows fact 3 about?")
     check_answer(bot, answer)
@@ -166,23 +168,23 @@ def test_stale_temporary_generations_are_cleaned_up(tmp_path):
 
 
 def test_full_disk_is_a_clear_error_and_keeps_the_previous_index(tmp_path, monkeypatch):
-    import qa.storage
+    import qa.search.storage
 
     corpus, index_dir = tmp_path / "corpus", tmp_path / "index"
     write_corpus(corpus, corpus_files(1))
     emb = HashEmbeddings()
     Answerer.from_corpus(corpus, index_dir, embeddings=emb)
     before = sorted(p.name for p in index_dir.iterdir())
-    write_json = qa.storage._write_json
+    write_json = qa.search.storage._write_json
 
     def full_disk(path, data):
         if path.name == "passages.json":
             raise OSError(errno.ENOSPC, "No space left on device")
         write_json(path, data)
 
-    monkeypatch.setattr(qa.storage, "_write_json", full_disk)
+    monkeypatch.setattr(qa.search.storage, "_write_json", full_disk)
     write_corpus(corpus, corpus_files(2))
-    with pytest.raises(IndexError_) as info:
+    with pytest.raises(IndexProblem) as info:
         Answerer.from_corpus(corpus, index_dir, embeddings=emb)
     assert "Cannot write the index" in str(info.value) and "No space left on device" in str(info.value)
     assert sorted(p.name for p in index_dir.iterdir()) == before   # the half-written generation is gone
@@ -202,7 +204,7 @@ def test_readers_never_see_a_half_built_index(tmp_path):
         try:
             for version in range(1, rounds + 1):
                 write_corpus(corpus, corpus_files(version, sentences=30))
-                index, report = open_index(load_corpus(corpus), index_dir, emb)
+                index, report = open_or_build_index(load_corpus(corpus), index_dir, emb)
                 assert report.action == "updated"
         except BaseException as exc:  # noqa: BLE001 - reported below
             errors.append(("writer", repr(exc)))
@@ -260,7 +262,7 @@ def test_two_builders_at_once_take_turns(tmp_path):
 def test_a_load_outlived_by_its_generation_reads_the_new_one(tmp_path, monkeypatch):
     """A reader reads CURRENT, stalls; two rebuilds replace and prune the generation it was
     reading. Its load must not fail as "corrupt": it reads the generation now current."""
-    import qa.storage
+    import qa.search.storage
 
     corpus, index_dir = tmp_path / "corpus", tmp_path / "index"
     write_corpus(corpus, corpus_files(1))
@@ -268,7 +270,7 @@ def test_a_load_outlived_by_its_generation_reads_the_new_one(tmp_path, monkeypat
     Answerer.from_corpus(corpus, index_dir, embeddings=emb)
     first_gen = read_manifest(index_dir)[0]
     stalled, resume, result = threading.Event(), threading.Event(), {}
-    verify = qa.storage.verify_files
+    verify = qa.search.storage.verify_files
 
     def stalling_verify(folder, manifest):
         if threading.current_thread().name == "reader" and not stalled.is_set():
@@ -276,7 +278,7 @@ def test_a_load_outlived_by_its_generation_reads_the_new_one(tmp_path, monkeypat
             assert resume.wait(30)
         verify(folder, manifest)
 
-    monkeypatch.setattr(qa.storage, "verify_files", stalling_verify)
+    monkeypatch.setattr(qa.search.storage, "verify_files", stalling_verify)
 
     def reader():
         try:

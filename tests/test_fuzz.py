@@ -1,22 +1,11 @@
-"""Randomized tests (Hypothesis) of the invariants every answer keeps, whatever the
-question and whatever the documents hold.
-
-Invariants (:func:`check_answer`):
-
-* nothing but :class:`QuestionError` escapes ``Answerer.ask``;
-* every citation and retrieved passage is a true slice of its document
-  (``doc.text[c.start:c.end] == c.text``), every highlight lies inside its passage;
-* an answer is extractive: its text is the highlighted sentences (white space
-  collapsed, possibly clipped with an ellipsis), each followed by its ``[n]``
-  marker, and nothing else; at most ``MAX_ANSWER_CHARS`` characters besides the markers;
-* confidence is a number in [0, 1]; an abstention cites nothing.
+"""Randomized tests (Hypothesis) of the invariants every answer keeps
+(:mod:`tests.support.invariants`), whatever the question and whatever the documents hold.
 
 Most examples use the fast hash embeddings; a few use the real model (``slow``).
 """
 
 from __future__ import annotations
 
-import math
 import tempfile
 from pathlib import Path
 
@@ -24,82 +13,13 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from qa.api import Answerer
-from qa.documents import load_corpus
+from qa.app.api import Answerer
 from qa.errors import CorpusError, QuestionError
-from qa.index import build_index
-from qa.reader import MAX_ANSWER_CHARS
-from qa.text import split_sentences
-from tests.fakes import HashEmbeddings
-
-ELLIPSIS = "\u2026"
-
-
-# --- the invariants -------------------------------------------------------------------------
-
-def extractive_parts(answer) -> list[tuple[str, int]]:
-    """Split ``answer.text`` into (sentence, marker number) parts, checking that each part is
-    a highlighted sentence of the citation its marker points to (white space collapsed,
-    maybe clipped with an ellipsis) and that the parts make up the whole text."""
-    pieces = [(" ".join(h.split()), n) for n, c in enumerate(answer.citations, 1) for h in c.highlighted_text()]
-    text, pos, parts = answer.text, 0, []
-    while pos < len(text):
-        for i, (sentence, n) in enumerate(pieces):
-            marker = f" [{n}]"
-            if text.startswith(sentence + marker, pos):
-                end = pos + len(sentence + marker)
-                break
-            clipped = ELLIPSIS + marker  # a sentence shortened to fit the answer
-            j = text.find(clipped, pos)
-            while j >= 0 and (j == pos or not sentence.startswith(text[pos:j])):
-                j = text.find(clipped, j + 1)
-            if j >= 0:
-                end = j + len(clipped)
-                break
-        else:
-            raise AssertionError(f"answer text at {pos} is not a cited sentence: {text[pos:pos + 80]!r} "
-                                 f"(highlights: {pieces!r})")
-        parts.append(pieces.pop(i))
-        pos = end
-        if pos < len(text):
-            assert text[pos] == " ", f"parts must be separated by one space: {text!r}"
-            pos += 1
-    assert not pieces, f"highlights missing from the answer text: {pieces!r}"
-    return parts
-
-
-def check_answer(bot: Answerer, answer) -> None:
-    assert isinstance(answer.text, str) and answer.text.strip()
-    assert isinstance(answer.confidence, float) and not math.isnan(answer.confidence)
-    assert 0.0 <= answer.confidence <= 1.0
-    for c in answer.citations + answer.passages:
-        doc = bot.index.documents[bot.index.by_source[c.source]]
-        assert doc.text[c.start:c.end] == c.text
-        assert 0 <= c.start < c.end <= len(doc.text)
-        for a, b in c.highlights:
-            assert 0 <= a < b <= len(c.text)
-    assert all(not p.highlights for p in answer.passages)
-    if answer.abstained:
-        assert answer.citations == []
-        return
-    assert answer.citations and all(c.highlights for c in answer.citations)
-    parts = extractive_parts(answer)
-    assert sorted({n for _, n in parts}) == list(range(1, len(answer.citations) + 1))
-    markers = sum(len(f" [{n}]") for _, n in parts)
-    assert len(answer.text) - markers <= MAX_ANSWER_CHARS
-    passage_ids = {p.passage_id for p in answer.passages}
-    assert {c.passage_id for c in answer.citations} <= passage_ids
-
-
-def ask_checked(bot: Answerer, question) -> object | None:
-    """Ask; a QuestionError is the only failure allowed. Returns the answer or None."""
-    try:
-        answer = bot.ask(question)
-    except QuestionError as exc:
-        assert str(exc).strip() and "\n" not in str(exc)
-        return None
-    check_answer(bot, answer)
-    return answer
+from qa.ingest.corpus import load_corpus
+from qa.ingest.text import split_sentences
+from qa.search.index import build_index
+from tests.support.fakes import HashEmbeddings
+from tests.support.invariants import ELLIPSIS, ask_checked, check_answer
 
 
 # --- strategies ----------------------------------------------------------------------------
@@ -149,7 +69,7 @@ def answerer_for(docs, embeddings) -> Answerer | None:
         except CorpusError as exc:
             assert "No usable documents" in str(exc)
             return None
-    return Answerer(build_index(corpus, embeddings), embeddings)
+    return Answerer(build_index(corpus, embeddings)[0], embeddings)
 
 
 def sentence_questions(bot: Answerer, data) -> list[str]:
@@ -181,12 +101,12 @@ def test_invariants_hold_for_random_documents_and_questions(docs, questions, dat
 
 @settings(max_examples=150, **FUZZ)
 @given(q=question, history=st.lists(st.tuples(question, st.text(max_size=50)), max_size=3))
-def test_invariants_hold_for_random_questions_on_the_bundled_corpus(fast_bundled, q, history):
+def test_invariants_hold_for_random_questions_on_the_bundled_corpus(fake_bundled, q, history):
     try:
-        answer = fast_bundled.ask(q, history=history)
+        answer = fake_bundled.ask(q, history=history)
     except QuestionError:
         return
-    check_answer(fast_bundled, answer)
+    check_answer(fake_bundled, answer)
 
 
 def test_typographic_text_is_answered_with_true_offsets(fake_embeddings):
@@ -204,13 +124,6 @@ def test_typographic_text_is_answered_with_true_offsets(fake_embeddings):
         answer = ask_checked(bot, q)
         answered += not answer.abstained
     assert answered >= 2
-
-
-@pytest.fixture(scope="module")
-def fast_bundled(tmp_path_factory):
-    from tests.conftest import CORPUS
-
-    return Answerer.from_corpus(CORPUS, tmp_path_factory.mktemp("fuzz-index"), embeddings=HashEmbeddings())
 
 
 @pytest.mark.slow

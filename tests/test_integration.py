@@ -6,20 +6,14 @@ import random
 import pytest
 
 import qa
-from qa.evaluate import contains, load_questions, strip_markers
+from qa.answering.answer import strip_markers
+from qa.app import api
+from qa.eval.metrics import contains
+from qa.eval.questions import load_questions
 from tests.conftest import CORPUS, QUESTIONS
+from tests.support.invariants import check_answer
 
 pytestmark = pytest.mark.slow
-
-
-def _check_citations(bot, a):
-    for c in a.citations:
-        doc = bot.index.documents[bot.index.by_source[c.source]]
-        assert doc.text[c.start:c.end] == c.text
-        assert c.highlights
-        for x, y in c.highlights:
-            assert 0 <= x < y <= len(c.text)
-            assert " ".join(c.text[x:y].split())[:40] in " ".join(a.text.split())
 
 
 def _sample(kind, n, seed=7):
@@ -39,7 +33,7 @@ def test_answers_cite_and_highlight_their_sources(bundled):
             continue
         assert "[1]" in a.text and a.citations
         assert len(strip_markers(a.text)) <= 400
-        _check_citations(bundled, a)
+        check_answer(bundled, a)
         right += any(contains(a.text, ans) for ans in q.answers)
     assert right >= 10
 
@@ -72,14 +66,14 @@ def test_follow_ups_use_the_conversation(bundled):
 def test_qa_ask_uses_environment_defaults(monkeypatch, bundled_index_dir, bundled):
     monkeypatch.setenv("QA_CORPUS", str(CORPUS))
     monkeypatch.setenv("QA_INDEX", str(bundled_index_dir))
-    qa.api.clear_cache()
+    api.clear_cache()
     q = _sample(lambda q: q.answerable and not q.history and q.type in ("date", "number"), 1)[0]
     a = qa.ask(q.question)
     assert a.citations and a.citations[0].source == "iran-pakistan-relations.txt"
     assert qa.ask(q.question).text == a.text  # deterministic
     round_trip = qa.Answer.from_dict(json.loads(a.to_json()))
     assert round_trip == a
-    qa.api.clear_cache()
+    api.clear_cache()
 
 
 def test_bad_questions_raise_typed_errors(bundled):

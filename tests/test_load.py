@@ -8,9 +8,11 @@ import time
 
 import pytest
 
-from benchmarks.load import QUESTION_MIX, check_answer, is_busy, run_level
+from qa.answering.answer import Answer
 from tests.conftest import CORPUS
-from tests.uihelpers import SlowAnswerer, UIServer, serve
+from tests.support.invariants import check_answer
+from tests.support.load import QUESTION_MIX, is_busy, run_level
+from tests.support.ui import SlowAnswerer, UIServer, serve
 
 pytestmark = pytest.mark.slow
 
@@ -30,7 +32,7 @@ def test_a_full_queue_gets_a_quick_busy_answer_and_the_rest_succeed(bundled):
     moments (not after the ~6 s the queue would need) and the admitted ones are answered."""
     from gradio_client import Client
 
-    from qa.chat import build_demo
+    from qa.app.gradio_app import build_demo
 
     delay, n = 1.0, 6
     demo = build_demo(SlowAnswerer(bundled, delay), concurrency=1, queue_size=1)
@@ -44,7 +46,7 @@ def test_a_full_queue_gets_a_quick_busy_answer_and_the_rest_succeed(bundled):
             t0 = time.perf_counter()
             try:
                 answer = clients[i].submit(QUESTION_MIX[i % 3][0], api_name="/ask").result(timeout=60)
-                check_answer(answer)
+                check_answer(bundled, Answer.from_dict(answer))
                 return "ok", time.perf_counter() - t0, ""
             except Exception as exc:  # noqa: BLE001
                 return ("busy" if is_busy(exc) else "failed"), time.perf_counter() - t0, f"{type(exc).__name__}: {exc}"
@@ -65,7 +67,7 @@ def test_a_full_queue_gets_a_quick_busy_answer_and_the_rest_succeed(bundled):
 
 
 def test_queue_and_concurrency_settings_reach_the_app(bundled, monkeypatch):
-    from qa.chat import build_demo
+    from qa.app.gradio_app import build_demo
 
     monkeypatch.setenv("QA_CONCURRENCY", "3")
     monkeypatch.setenv("QA_QUEUE_SIZE", "5")

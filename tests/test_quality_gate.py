@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import pytest
 
-from qa.evaluate import load_questions, run, summarize
-from qa.evaluation_run import split_of
+from qa.eval.metrics import run, summarize
+from qa.eval.questions import load_questions, split_of
 from tests.conftest import QUESTIONS
+
+pytestmark = pytest.mark.slow   # the real model on the bundled article
 
 # measured with `qa eval` (133 questions: 111 answerable, 22 not, 12 follow-ups)
 GATE = {

@@ -3,11 +3,14 @@ import pytest
 from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
 
-from qa.chain import build_chain, condense_question
-from qa.documents import load_corpus
-from qa.index import build_index
-from qa.reader import CONFIDENCE_FEATURES, SENTENCE_FEATURES, ExtractiveReader, Weights, answer_type, clip
-from qa.retrieval import HybridRetriever
+from qa.answering.chain import build_chain, condense_question
+from qa.ingest.corpus import load_corpus
+from qa.search.index import build_index
+from qa.answering.extractive import ExtractiveReader, answer_features, sentence_features
+from qa.answering.question_types import answer_type
+from qa.answering.reader import clip
+from qa.answering.weights import CONFIDENCE_FEATURES, SENTENCE_FEATURES, Weights
+from qa.search.retriever import HybridRetriever
 
 DOCS = {
     "birds.txt": "Birds\n\nCrows are clever birds. They use tools to get food. Owls hunt at night in forests.",
@@ -19,7 +22,7 @@ DOCS = {
 
 @pytest.fixture
 def retriever(make_corpus, fake_embeddings):
-    index = build_index(load_corpus(make_corpus(DOCS)), fake_embeddings)
+    index, _ = build_index(load_corpus(make_corpus(DOCS)), fake_embeddings)
     return HybridRetriever(index=index, embeddings=fake_embeddings, k=2)
 
 
@@ -89,7 +92,7 @@ def test_condense_question_only_when_needed():
 
 def test_answer_length_is_bounded(make_corpus, fake_embeddings):
     long = "Alpha beta gamma delta " * 60 + "epsilon."
-    index = build_index(load_corpus(make_corpus({"a.txt": f"{long} {long.replace('Alpha', 'Zeta')}"})), fake_embeddings)
+    index, _ = build_index(load_corpus(make_corpus({"a.txt": f"{long} {long.replace('Alpha', 'Zeta')}"})), fake_embeddings)
     chain = build_chain(HybridRetriever(index=index, embeddings=fake_embeddings), ExtractiveReader(Weights(threshold=0.0)))
     a = chain.invoke({"question": "alpha beta gamma delta epsilon", "history": []})
     assert len(a.text) <= 400 + 10
@@ -98,7 +101,7 @@ def test_answer_length_is_bounded(make_corpus, fake_embeddings):
 
 def test_calibration_file_is_versioned_and_checked(tmp_path):
     w = Weights(sentence={"cosine": 1.0, "overlap": 0.5}, confidence={"score": 2.0, "dense": 1.0}, bias=-1.0,
-                threshold=0.3, second_ratio=0.9, source="test")
+                threshold=0.3, second_ratio=0.9, fitted_by="test")
     path = tmp_path / "calibration.json"
     path.write_text(json.dumps(w.to_dict()), encoding="utf-8")
     assert Weights.load(path) == w
@@ -112,7 +115,7 @@ def test_calibration_file_is_versioned_and_checked(tmp_path):
 
 def test_shipped_calibration_loads_and_names_known_features():
     w = Weights.load()
-    assert w.source == "qa calibrate"
+    assert w.fitted_by == "qa calibrate"
     assert set(w.sentence) == set(SENTENCE_FEATURES) and set(w.confidence) == set(CONFIDENCE_FEATURES)
     assert 0.0 < w.threshold < 1.0 and 0.5 <= w.second_ratio <= 1.0
 
@@ -120,15 +123,14 @@ def test_shipped_calibration_loads_and_names_known_features():
 def test_confidence_drops_when_the_asked_for_type_is_missing(retriever):
     reader = ExtractiveReader()
     passages = retriever.invoke("When did the new border station open at Rimdan?")
-    from qa.reader import answer_features, sentence_features
-    ranked = sorted(sentence_features("When did the station open?", "station open Rimdan", passages),
-                    key=lambda c: -reader.score(c))
+    ranked = sentence_features("When did the station open?", "station open Rimdan", passages)
     for c in ranked:
-        c.score = reader.score(c)
+        c.score = reader.weights.score(c.features)
+    ranked.sort(key=lambda c: -c.score)
     f = answer_features("When did the station open?", ranked, passages)
     missing = {**f, "type_missing": 1.0}
     present = {**f, "type_missing": 0.0}
-    assert reader.confidence(missing) < reader.confidence(present)
+    assert reader.weights.confidence_of(missing) < reader.weights.confidence_of(present)
 
 
 class OneSourceRetriever(BaseRetriever):
@@ -142,7 +144,7 @@ class OneSourceRetriever(BaseRetriever):
 
 
 def test_answerer_takes_any_langchain_retriever(retriever):
-    from qa.api import Answerer
+    from qa.app.api import Answerer
 
     swapped = OneSourceRetriever(inner=retriever, source="trade.txt")
     bot = Answerer(retriever.index, retriever.embeddings, retriever=swapped,

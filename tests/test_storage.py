@@ -3,14 +3,15 @@ import os
 
 import pytest
 
-from qa.api import open_index
-from qa.documents import load_corpus
-from qa.embeddings import ModelInfo
+from qa.search.lifecycle import open_or_build_index
+from qa.ingest.corpus import load_corpus
+from qa.search.embeddings import ModelInfo
 from qa.errors import IndexCorruptError, IndexMismatchError, IndexMissingError
-from qa.index import IndexSettings, build_index
-from qa.chunking import ChunkSettings
-from qa.storage import load_index, read_manifest, save_index
-from tests.fakes import HashEmbeddings
+from qa.search.index import IndexSettings, build_index
+from qa.ingest.chunking import ChunkSettings
+from qa.search.manifest import read_manifest
+from qa.search.storage import load_index, save_index
+from tests.support.fakes import HashEmbeddings
 
 DOCS = {"birds.txt": "Birds\n\nCrows are clever birds. They use tools to get food.\n\nOwls hunt at night.",
         "trade.md": "# Trade\n\nIran exports fuel. Pakistan exports rice and fruit.\n\n## Borders\n\nThree border points exist."}
@@ -19,7 +20,7 @@ DOCS = {"birds.txt": "Birds\n\nCrows are clever birds. They use tools to get foo
 @pytest.fixture
 def built(make_corpus, tmp_path, fake_embeddings):
     corpus = load_corpus(make_corpus(DOCS))
-    index = build_index(corpus, fake_embeddings)
+    index, _ = build_index(corpus, fake_embeddings)
     path = tmp_path / "idx"
     save_index(index, path)
     return corpus, index, path
@@ -100,21 +101,21 @@ def test_stale_index_rebuilds_only_changed_documents(make_corpus, tmp_path):
     emb = HashEmbeddings()
     root = make_corpus(DOCS)
     idx = tmp_path / "idx"
-    _, report = open_index(load_corpus(root), idx, emb)
+    _, report = open_or_build_index(load_corpus(root), idx, emb)
     assert report.action == "built" and report.reused_sentences == 0
-    _, report = open_index(load_corpus(root), idx, emb)
+    _, report = open_or_build_index(load_corpus(root), idx, emb)
     assert report.action == "loaded"
     (root / "birds.txt").write_text(DOCS["birds.txt"] + " Ravens too.", encoding="utf-8")
     with pytest.raises(IndexMismatchError, match="birds.txt"):
-        open_index(load_corpus(root), idx, emb, rebuild="never")
+        open_or_build_index(load_corpus(root), idx, emb, rebuild="never")
     before = emb.texts_embedded
-    index, report = open_index(load_corpus(root), idx, emb)
+    index, report = open_or_build_index(load_corpus(root), idx, emb)
     assert report.action == "updated"
     trade_sentences = sum(1 for s in index.sentences if index.documents[s.doc].source == "trade.md")
     assert report.reused_sentences == trade_sentences
     assert emb.texts_embedded - before == report.embedded_sentences == len(index.sentences) - trade_sentences
     # vectors of reused sentences are the ones a fresh embedding gives
-    fresh = build_index(load_corpus(root), HashEmbeddings())
+    fresh, _ = build_index(load_corpus(root), HashEmbeddings())
     assert (abs(index.all_sentence_vectors() - fresh.all_sentence_vectors()) < 1e-6).all()
 
 
@@ -131,7 +132,7 @@ def test_new_generation_replaces_old_atomically(built, fake_embeddings):
 
 def test_hnsw_above_threshold(make_corpus, fake_embeddings):
     corpus = load_corpus(make_corpus(DOCS))
-    index = build_index(corpus, fake_embeddings, IndexSettings(hnsw_threshold=2))
+    index, _ = build_index(corpus, fake_embeddings, IndexSettings(hnsw_threshold=2))
     assert index.kind == "hnsw"
     ids, scores = index.search_sentences(fake_embeddings.query_array("crows tools"), 3)
     assert len(ids) == 3 and scores[0] >= scores[-1]

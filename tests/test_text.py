@@ -1,6 +1,6 @@
 import pytest
 
-from qa.text import clean_question, fold, split_sentences, words
+from qa.ingest.text import clean_question, fold, split_sentences, words
 
 
 def test_fold_keeps_length_and_maps_typography():

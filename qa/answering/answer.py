@@ -1,0 +1,92 @@
+"""What a question gets back: an :class:`Answer` with its :class:`Citation` s.
+
+    >>> c = Citation(source="a.txt", text="Crows are clever. They use tools.", start=10, end=43,
+    ...              highlights=[(0, 17)], score=0.8, title="Birds", section="Crows")
+    >>> a = Answer(question="Are crows clever?", text="Crows are clever. [1]", citations=[c],
+    ...            abstained=False, confidence=0.9)
+    >>> a.citations[0].highlighted_text()
+    ['Crows are clever.']
+    >>> Answer.from_dict(a.to_dict()) == a
+    True
+
+Marker ``[n]`` in ``Answer.text`` refers to ``Answer.citations[n-1]``
+(:data:`MARKER` finds them, :func:`strip_markers` drops them);
+``Citation.start``/``end`` are offsets into the cited document's text, and
+``highlights`` are ``(start, end)`` spans inside ``Citation.text``.
+
+    >>> strip_markers(a.text)
+    'Crows are clever.'
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import asdict, dataclass, field
+
+MARKER = re.compile(r"\[(\d+)\]")   # a citation marker in Answer.text; group 1 is n
+_SPACED_MARKER = re.compile(r"\s*" + MARKER.pattern)
+
+
+def strip_markers(text: str) -> str:
+    """``text`` without its ``[n]`` markers (and the space before each)."""
+    return _SPACED_MARKER.sub("", text)
+
+
+@dataclass
+class Citation:
+    """A passage an answer rests on, where it is in its document, and what in it supports the answer."""
+
+    source: str                # document path relative to the corpus folder
+    text: str                  # the cited passage
+    start: int                 # offsets of the passage in the document's text
+    end: int
+    highlights: list[tuple[int, int]]  # spans inside ``text`` that support the answer
+    score: float               # retrieval score of the passage
+    title: str = ""
+    section: str = ""
+    passage_id: int = -1
+
+    def highlighted_text(self) -> list[str]:
+        """The highlighted spans' text."""
+        return [self.text[a:b] for a, b in self.highlights]
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["highlights"] = [list(h) for h in self.highlights]
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "Citation":
+        d = dict(d)
+        d["highlights"] = [tuple(h) for h in d.get("highlights", [])]
+        return cls(**d)
+
+
+@dataclass
+class Answer:
+    """What a question gets back: text with ``[n]`` markers, citations, and whether it abstained."""
+
+    question: str
+    text: str                  # the answer, with [n] markers
+    citations: list[Citation]
+    abstained: bool            # True when the documents don't hold the answer
+    confidence: float          # in [0, 1]
+    query: str = ""            # what was searched (the question, with context from the conversation)
+    passages: list[Citation] = field(default_factory=list)  # every passage retrieved, best first
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["citations"] = [c.to_dict() for c in self.citations]
+        d["passages"] = [p.to_dict() for p in self.passages]
+        return d
+
+    def to_json(self, **kwargs) -> str:
+        return json.dumps(self.to_dict(), ensure_ascii=False, **kwargs)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "Answer":
+        d = dict(d)
+        d["citations"] = [Citation.from_dict(c) for c in d.get("citations", [])]
+        d["passages"] = [Citation.from_dict(c) for c in d.get("passages", [])]
+        return cls(**d)

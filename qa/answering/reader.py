@@ -1,0 +1,95 @@
+"""Readers turn a question and retrieved passages into an :class:`~qa.answering.answer.Answer`.
+
+:class:`Reader` is the interface; a new reader (a span model, an LLM) subclasses it
+and reuses the helpers here: :func:`compose` writes an answer from chosen sentences
+(each followed by its ``[n]`` marker, citations with highlights), :func:`abstain`
+writes the refusal. The default reader is :class:`~qa.answering.extractive.ExtractiveReader`.
+
+    >>> clip("one two three four", 12)
+    'one two\u2026'
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+
+from langchain_core.documents import Document
+
+from .answer import Answer, Citation
+
+MAX_ANSWER_CHARS = 400       # answer text, markers aside
+MARKER_CHARS = 4             # " [n]" after each sentence of an answer
+MIN_CLIPPED_CHARS = 40       # a sentence cut to fit the answer keeps at least this much
+SHOWN_QUESTION_CHARS = 120   # of the question, quoted in an abstention
+
+
+class Reader(ABC):
+    """Reads retrieved passages and answers. ``query`` is what was searched
+    (the question with context from the conversation)."""
+
+    @abstractmethod
+    def read(self, question: str, passages: list[Document], *, query: str | None = None,
+             history: list[tuple[str, str]] | None = None) -> Answer:
+        """The answer to ``question`` from ``passages`` (retrieved for ``query``), or an abstention."""
+
+
+@dataclass
+class Candidate:
+    """A sentence of the retrieved passages that may become (part of) an answer."""
+
+    sid: int
+    passage: int        # index into the retrieved passages list
+    start: int          # offsets in the document
+    end: int
+    text: str
+    features: dict = field(default_factory=dict)
+    score: float = 0.0
+
+
+def citation_of(p: Document, highlights) -> Citation:
+    """A retrieved passage (with :mod:`qa.search.retriever` metadata) as a citation."""
+    m = p.metadata
+    return Citation(source=m["source"], text=p.page_content, start=m["start"], end=m["end"],
+                    highlights=highlights, score=float(m.get("score", 0.0)), title=m.get("title", ""),
+                    section=m.get("section", ""), passage_id=int(m.get("passage_id", -1)))
+
+
+def clip(text: str, limit: int) -> str:
+    """Shorten to ``limit`` characters at a word boundary, marking the cut with an ellipsis."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text[:limit - 1]
+    if text[limit - 1] != " ":
+        cut = cut.rsplit(" ", 1)[0]
+    return cut.rstrip(",;:") + "\u2026"
+
+
+def compose(question: str, query: str, confidence: float, chosen: list[Candidate], passages: list[Document],
+            retrieved: list[Citation], max_chars: int) -> Answer:
+    """Answer text from the chosen sentences, each followed by its citation marker."""
+    order: list[int] = []
+    highlights: dict[int, list[tuple[int, int]]] = {}
+    parts = []
+    budget = max_chars
+    for c in chosen:
+        if c.passage not in order:
+            order.append(c.passage)
+        p0 = passages[c.passage].metadata["start"]
+        highlights.setdefault(c.passage, []).append((c.start - p0, c.end - p0))
+        marker = f" [{order.index(c.passage) + 1}]"
+        sentence = clip(c.text, max(MIN_CLIPPED_CHARS, budget - len(marker)))
+        parts.append(sentence + marker)
+        budget -= len(sentence) + len(marker) + 1
+    citations = [citation_of(passages[i], sorted(highlights[i])) for i in order]
+    return Answer(question=question, text=" ".join(parts), citations=citations, abstained=False,
+                  confidence=round(confidence, 4), query=query, passages=retrieved)
+
+
+def abstain(question: str, query: str, confidence: float, retrieved: list[Citation]) -> Answer:
+    """The answer that says the documents don't hold one (citing nothing)."""
+    shown = clip(question, SHOWN_QUESTION_CHARS)
+    text = f"The documents don't say. Nothing in them answers \u201c{shown}\u201d closely enough to quote."
+    return Answer(question=question, text=text, citations=[], abstained=True,
+                  confidence=round(confidence, 4), query=query, passages=retrieved)

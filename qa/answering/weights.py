@@ -1,0 +1,97 @@
+"""The extractive reader's weights: how sentences are scored and how sure it is,
+fitted on data by ``qa calibrate`` and read from ``calibration.json`` (beside this module).
+
+    >>> w = Weights(sentence={"cosine": 1.0, "overlap": 0.5}, confidence={"score": 2.0}, bias=-1.0)
+    >>> w.score({"cosine": 0.8, "overlap": 0.4, "novelty": 1.0})
+    1.0
+    >>> round(w.confidence_of({"score": 1.0}), 4)        # sigmoid(-1 + 2 * 1)
+    0.7311
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import asdict, dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Mapping
+
+CALIBRATION_FILE = Path(__file__).with_name("calibration.json")
+FORMAT_VERSION = 2
+LOGIT_CLIP = 60.0   # |logit| beyond this saturates the sigmoid (and would overflow exp)
+
+# Sentence features, in the order of ``Weights.sentence``. ``type_*`` is 1 when the
+# question asks for that kind of thing and the sentence holds one beyond the question's words.
+SENTENCE_FEATURES = ("cosine", "overlap", "passage", "novelty", "context", "is_question",
+                     "type_date", "type_number", "type_entity", "type_reason")
+# Answer-level features that ``confidence`` is a logistic function of
+# (see :func:`qa.answering.extractive.answer_features`).
+CONFIDENCE_FEATURES = ("score", "cosine", "overlap", "typed", "type_missing", "is_question",
+                       "dense", "lexical", "margin")
+
+
+def linear(weights: Mapping[str, float], features: Mapping[str, float]) -> float:
+    """``sum(weights[f] * features[f])``; a feature missing from ``features`` counts 0."""
+    return sum(w * features.get(name, 0.0) for name, w in weights.items())
+
+
+def sigmoid(z: float) -> float:
+    """The logistic function, clipped to stay finite."""
+    return 1.0 / (1.0 + math.exp(-max(-LOGIT_CLIP, min(LOGIT_CLIP, z))))
+
+
+@dataclass(frozen=True)
+class Weights:
+    """How sentences are scored and how sure the reader is.
+
+    ``score = sum(sentence[f] * feature[f])`` ranks sentences;
+    ``confidence = sigmoid(bias + sum(confidence[g] * answer_feature[g]))``;
+    the reader abstains below ``threshold`` and adds a second sentence scoring at
+    least ``second_ratio`` of the best. ``qa calibrate`` fits them all on data
+    and writes ``calibration.json`` (format version 2, checked on load);
+    ``fitted_by`` says where they came from."""
+
+    sentence: dict = field(default_factory=lambda: {"cosine": 1.0, "overlap": 0.6, "passage": 0.3,
+                                                    "is_question": -0.5, "type_date": 0.15,
+                                                    "type_number": 0.15, "type_entity": 0.15,
+                                                    "type_reason": 0.15})
+    confidence: dict = field(default_factory=lambda: {"score": 8.0})
+    bias: float = -5.0
+    threshold: float = 0.5
+    second_ratio: float = 0.92
+    fitted_by: str = "defaults"
+
+    def score(self, features: Mapping[str, float]) -> float:
+        """A sentence's score from its features."""
+        return linear(self.sentence, features)
+
+    def confidence_of(self, answer_features: Mapping[str, float]) -> float:
+        """How sure the reader is, in [0, 1], from an answer's features."""
+        return sigmoid(self.bias + linear(self.confidence, answer_features))
+
+    @classmethod
+    def load(cls, path: Path = CALIBRATION_FILE) -> "Weights":
+        """Read a calibration file; one of another format version or with unknown features is refused."""
+        if not path.is_file():
+            return cls()
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if data.get("format_version") != FORMAT_VERSION:
+            raise ValueError(f"{path}: calibration format version {data.get('format_version')!r}; "
+                             f"this version of qa reads version {FORMAT_VERSION}. Run `qa calibrate --write`.")
+        for key, known in (("sentence", SENTENCE_FEATURES), ("confidence", CONFIDENCE_FEATURES)):
+            unknown = set(data.get(key, {})) - set(known)
+            if unknown:
+                raise ValueError(f"{path}: unknown {key} features {sorted(unknown)}; expected some of {list(known)}.")
+        fields = set(cls.__dataclass_fields__)
+        return cls(**{k: v for k, v in data.items() if k in fields})
+
+    def to_dict(self) -> dict:
+        """What :meth:`load` reads (without the fitting report)."""
+        return {"format_version": FORMAT_VERSION, **asdict(self)}
+
+
+@lru_cache(maxsize=1)
+def default_weights() -> Weights:
+    """The shipped calibration, read once."""
+    return Weights.load()

@@ -1,0 +1,157 @@
+"""The Python API: :class:`Answerer` (a loaded corpus you ask questions of) and :func:`ask`.
+
+    >>> import qa                                                      # doctest: +SKIP
+    >>> a = qa.ask("When did Iran launch its missile strike on Pakistan?")  # doctest: +SKIP
+    >>> a.text, a.citations[0].source                                    # doctest: +SKIP
+    ('On January 16, Iran launched a missile strike ... [1]', 'iran-pakistan-relations.txt')
+
+Questions are checked here (:func:`validate_question`) before anything is loaded;
+the stages (:mod:`qa.ingest`, :mod:`qa.search`, :mod:`qa.answering`) do the work.
+"""
+
+from __future__ import annotations
+
+import threading
+import unicodedata
+from pathlib import Path
+
+from ..answering.answer import Answer
+from ..answering.extractive import ExtractiveReader
+from ..answering.reader import Reader
+from ..errors import QuestionError
+from ..ingest.corpus import load_corpus
+from ..ingest.text import clean_question
+from ..search.embeddings import ArrayEmbeddings, MiniLMEmbeddings
+from ..search.index import IndexSettings, PassageIndex
+from ..search.lifecycle import BuildReport, open_or_build_index
+from ..settings import Settings
+
+RAW_LENGTH_FACTOR = 4      # a question longer than this many times the limit is refused before cleaning
+HISTORY_TURNS = 10         # only the last turns of a conversation are used
+HISTORY_RAW_CHARS = 8000   # of an earlier question, read before cleaning
+HISTORY_QUESTION_CHARS = 2000
+HISTORY_ANSWER_CHARS = 4000
+
+
+def validate_question(question, max_chars: int | None = None) -> str:
+    """The question, cleaned; :class:`QuestionError` says what is wrong with a bad one.
+    ``max_chars`` defaults to ``QA_MAX_QUESTION_CHARS``."""
+    limit = max_chars or Settings.get("max_question_chars")
+    if not isinstance(question, str):
+        raise QuestionError(f"The question must be text (str), got {type(question).__name__}.")
+    if len(question) > limit * RAW_LENGTH_FACTOR:
+        raise QuestionError(f"The question is {len(question):,} characters long; the limit is {limit:,}.",
+                            hint="Ask a shorter question.")
+    cleaned = clean_question(question)
+    if not cleaned and question.strip():
+        raise QuestionError("The question holds only invisible characters (control, zero-width or unpaired "
+                            "surrogate code points).", hint=f"Type a question of 1 to {limit:,} characters.")
+    if not cleaned:
+        raise QuestionError("The question is empty.", hint=f"Type a question of 1 to {limit:,} characters.")
+    if len(cleaned) > limit:
+        raise QuestionError(f"The question is {len(cleaned):,} characters long; the limit is {limit:,}.",
+                            hint="Ask a shorter question.")
+    if not any(unicodedata.category(ch)[0] in "LN" for ch in cleaned):
+        raise QuestionError(f"The question {cleaned[:40]!r} has no words in it.",
+                            hint="Ask with words, e.g. 'Who visited Pakistan in April?'.")
+    return cleaned
+
+
+def validate_history(history) -> list[tuple[str, str]]:
+    """The last turns of ``history`` as cleaned ``(question, answer)`` pairs, or :class:`QuestionError`."""
+    if history is None:
+        return []
+    if isinstance(history, (str, bytes)) or not hasattr(history, "__iter__"):
+        raise QuestionError(f"history must be a list of (question, answer) pairs, got {type(history).__name__}.")
+    recent = list(history)[-HISTORY_TURNS:]  # only the last turns matter: don't clean a huge history
+    try:
+        pairs = [(str(q), str(a)) for q, a in recent]
+    except (TypeError, ValueError):
+        raise QuestionError("history must be a list of (question, answer) pairs.") from None
+    return [(clean_question(q[:HISTORY_RAW_CHARS])[:HISTORY_QUESTION_CHARS], a[:HISTORY_ANSWER_CHARS])
+            for q, a in pairs]
+
+
+class Answerer:
+    """A corpus, its index, a retriever and a reader: ask it questions.
+
+    Build one with :meth:`from_corpus`; it is safe to share between threads."""
+
+    def __init__(self, index: PassageIndex, embeddings: ArrayEmbeddings, *, reader: Reader | None = None,
+                 k: int | None = None, report: BuildReport | None = None, corpus_dir=None, index_dir=None,
+                 retriever=None):
+        """``retriever``: any LangChain ``BaseRetriever`` whose documents carry the metadata
+        :mod:`qa.search.retriever` documents (e.g. one over a Qdrant or OpenSearch collection, see
+        ``docs/scaling.md``); default: :class:`~qa.search.retriever.HybridRetriever` over ``index``."""
+        from ..answering.chain import build_chain
+        from ..search.retriever import HybridRetriever
+
+        self.index = index
+        self.embeddings = embeddings
+        self.reader = reader or ExtractiveReader()
+        self.retriever = retriever or HybridRetriever(index=index, embeddings=embeddings,
+                                                      k=k or Settings.get("top_k"))
+        self.chain = build_chain(self.retriever, self.reader)
+        self.report = report or BuildReport("loaded")
+        self.corpus_dir = Path(corpus_dir) if corpus_dir else None
+        self.index_dir = Path(index_dir) if index_dir else None
+
+    @classmethod
+    def from_corpus(cls, corpus_dir=None, index_dir=None, *, embeddings: ArrayEmbeddings | None = None,
+                    settings: IndexSettings = IndexSettings(), rebuild: str = "auto", reader: Reader | None = None,
+                    k: int | None = None, progress=None, retriever=None) -> "Answerer":
+        """Load (or build, when missing or out of date) the index of ``corpus_dir`` in ``index_dir``
+        (defaults: ``QA_CORPUS`` and ``QA_INDEX``)."""
+        corpus_dir = Path(corpus_dir) if corpus_dir is not None else Settings.get("corpus")
+        index_dir = Path(index_dir) if index_dir is not None else Settings.get("index")
+        embeddings = embeddings or MiniLMEmbeddings()
+        corpus = load_corpus(corpus_dir)
+        index, report = open_or_build_index(corpus, index_dir, embeddings, settings, rebuild=rebuild,
+                                            progress=progress)
+        return cls(index, embeddings, reader=reader, k=k, report=report, corpus_dir=corpus_dir, index_dir=index_dir,
+                   retriever=retriever)
+
+    @property
+    def stats(self) -> dict:
+        """Documents, passages and sentences in the index, and the kind of vector search."""
+        return {"documents": len(self.index.documents), "passages": len(self.index.passages),
+                "sentences": len(self.index.sentences), "vector_index": self.index.kind}
+
+    def warm_up(self) -> None:
+        """Answer one question, so that the first real one is not slow."""
+        self.ask("warm up")
+
+    def ask(self, question: str, history=None) -> Answer:
+        """Answer ``question``; ``history`` is a list of ``(question, answer_text)`` pairs."""
+        return self._answer(validate_question(question), history)
+
+    def _answer(self, cleaned: str, history) -> Answer:
+        """Answer a question :func:`validate_question` has already cleaned."""
+        return self.chain.invoke({"question": cleaned, "history": validate_history(history)})
+
+
+_cache: dict[tuple, Answerer] = {}
+_cache_lock = threading.Lock()
+
+
+def get_answerer(corpus_dir=None, index_dir=None) -> Answerer:
+    """A shared :class:`Answerer` per (corpus, index) folder pair, loaded on first use."""
+    key = (str(Path(corpus_dir or Settings.get("corpus")).resolve()),
+           str(Path(index_dir or Settings.get("index")).resolve()))
+    with _cache_lock:
+        if key not in _cache:
+            _cache[key] = Answerer.from_corpus(key[0], key[1])
+        return _cache[key]
+
+
+def clear_cache() -> None:
+    """Forget the answerers :func:`get_answerer` loaded."""
+    with _cache_lock:
+        _cache.clear()
+
+
+def ask(question: str, history=None, *, corpus_dir=None, index_dir=None) -> Answer:
+    """Answer ``question`` from the documents in ``corpus_dir`` (default ``QA_CORPUS`` or ``corpus/``).
+    A bad question fails fast, before any model or index is loaded."""
+    cleaned = validate_question(question)
+    return get_answerer(corpus_dir, index_dir)._answer(cleaned, history)

@@ -1,0 +1,210 @@
+"""The ``qa`` command line: ``qa index``, ``qa ask``, ``qa eval``, ``qa calibrate``.
+
+Options fall back to environment variables (``QA_CORPUS``, ``QA_INDEX``, ...),
+read through :class:`qa.settings.Settings`, so a bad one is reported as that
+variable. Library errors become one-line messages and exit status 2 (bad input:
+a question, an option, a setting) or 1 (anything else the library refused).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import NoReturn
+
+import click
+
+from ..errors import ConfigError, QAError, QuestionError
+from ..settings import MAX_TOP_K, Settings, variable
+
+PROGRESS_MIN_SENTENCES = 200   # smaller builds show no progress bar
+
+
+def _from_env(field: str, text: str) -> str:
+    """Help for an option whose default comes from the environment."""
+    v = variable(field)
+    return f"{text}  [default: {v.default}; env var: {v.name}]"
+
+
+corpus_option = click.option("--corpus", "corpus_dir", type=click.Path(path_type=Path),
+                             help=_from_env("corpus", "Folder of documents (.txt, .md)."))
+index_option = click.option("--index", "index_dir", type=click.Path(path_type=Path),
+                            help=_from_env("index", "Folder of the index."))
+
+
+def fail(exc: QAError) -> NoReturn:
+    """Print ``exc`` as one line and exit: 2 for bad input, 1 otherwise."""
+    click.echo(f"Error: {exc}", err=True)
+    sys.exit(2 if isinstance(exc, (QuestionError, ConfigError)) else 1)
+
+
+def _setting(value, field: str):
+    """``value`` when the option was given, else the setting ``field`` from the environment."""
+    if value is not None:
+        return value
+    try:
+        return Settings.get(field)
+    except ConfigError as exc:
+        fail(exc)
+
+
+def _progress_bar(label: str):
+    """A ``progress(done, total)`` callback drawing a bar on stderr (for large builds only)."""
+    from tqdm import tqdm
+
+    bar = None
+
+    def update(done: int, total: int) -> None:
+        nonlocal bar
+        if bar is None:
+            bar = tqdm(total=total, desc=label, unit="sentence", disable=total < PROGRESS_MIN_SENTENCES,
+                       file=sys.stderr)
+        bar.n = done
+        bar.refresh()
+        if done >= total:
+            bar.close()
+
+    return update
+
+
+def _warn_skipped(report) -> None:
+    for problem in report.skipped:
+        click.echo(f"Skipped: {problem}", err=True)
+
+
+@click.group()
+@click.version_option(package_name="qa")
+def cli():
+    """Ask questions of a folder of documents; answers cite their sources."""
+
+
+@cli.command()
+@corpus_option
+@index_option
+@click.option("--rebuild", is_flag=True, help="Embed every document again, even unchanged ones.")
+def index(corpus_dir, index_dir, rebuild):
+    """Build or update the index of CORPUS in INDEX (only changed documents are embedded)."""
+    from ..ingest.corpus import load_corpus
+    from ..search.embeddings import MiniLMEmbeddings
+    from ..search.lifecycle import open_or_build_index
+
+    corpus_dir, index_dir = _setting(corpus_dir, "corpus"), _setting(index_dir, "index")
+    try:
+        corpus = load_corpus(corpus_dir)
+        emb = MiniLMEmbeddings()
+        idx, report = open_or_build_index(corpus, index_dir, emb, rebuild="always" if rebuild else "auto",
+                                          progress=_progress_bar("Embedding"))
+        emb.warm_up()  # exports the query encoder now rather than on the first question
+    except QAError as exc:
+        fail(exc)
+    _warn_skipped(report)
+    click.echo(f"{report.action.capitalize()} {index_dir}: {len(idx.documents)} documents, {len(idx.passages)} "
+               f"passages, {len(idx.sentences)} sentences ({report.embedded_sentences} embedded, "
+               f"{report.reused_sentences} reused){'; ' + report.reason if report.reason else ''}.")
+
+
+def render_answer(answer) -> str:
+    """An answer for the terminal: its text, then each source with the highlights between >> and <<."""
+    lines = [answer.text, ""]
+    if answer.abstained:
+        lines.append(f"(confidence {answer.confidence:.2f})")
+        return "\n".join(lines)
+    lines.append(f"Sources (confidence {answer.confidence:.2f}):")
+    for n, c in enumerate(answer.citations, 1):
+        where = f"{c.source}" + (f" \u00a7 {c.section}" if c.section else "")
+        lines.append(f"[{n}] {where}  (chars {c.start}-{c.end}, score {c.score:.3f})")
+        text, out, last = c.text, [], 0
+        for a, b in c.highlights:
+            out += [text[last:a], ">>", text[a:b], "<<"]
+            last = b
+        out.append(text[last:])
+        lines.append("    " + " ".join("".join(out).split()))
+    return "\n".join(lines)
+
+
+@cli.command()
+@click.argument("question")
+@corpus_option
+@index_option
+@click.option("--json", "as_json", is_flag=True, help="Print the answer and citations as JSON.")
+@click.option("--no-rebuild", is_flag=True, help="Fail instead of building a missing or stale index.")
+@click.option("-k", "--top-k", type=click.IntRange(1, MAX_TOP_K), help=_from_env("top_k", "Passages to retrieve."))
+def ask(question, corpus_dir, index_dir, as_json, no_rebuild, top_k):
+    """Answer QUESTION from the documents, citing the passages used."""
+    from .api import Answerer, validate_question
+
+    corpus_dir, index_dir, top_k = _setting(corpus_dir, "corpus"), _setting(index_dir, "index"), _setting(top_k, "top_k")
+    try:
+        validate_question(question)
+        bot = Answerer.from_corpus(corpus_dir, index_dir, rebuild="never" if no_rebuild else "auto", k=top_k,
+                                   progress=_progress_bar("Embedding"))
+        answer = bot.ask(question)
+    except QAError as exc:
+        fail(exc)
+    _warn_skipped(bot.report)
+    if as_json:
+        click.echo(answer.to_json(indent=2))
+    else:
+        click.echo(render_answer(answer))
+
+
+@cli.command("eval")
+@click.option("--questions", type=click.Path(path_type=Path, dir_okay=False),
+              help=_from_env("questions", "JSONL question set."))
+@click.option("--squad", type=click.Path(path_type=Path, dir_okay=False, exists=True),
+              help="A SQuAD-format JSON file: its articles become the corpus, its questions the set.")
+@corpus_option
+@index_option
+@click.option("--out", "out_dir", type=click.Path(path_type=Path, file_okay=False), default="eval-results",
+              show_default=True, help="Where report.json, report.md and chart.png go.")
+@click.option("--stock/--no-stock", default=True, show_default=True,
+              help="Also run the stock LangChain recipe on the same questions.")
+@click.option("--limit", type=click.IntRange(1), help="Only the first N questions.")
+@click.option("--split", type=click.Choice(["all", "dev", "test"]), default="all", show_default=True,
+              help="dev/test halves of the set (by question id), to check tuning on unseen questions.")
+def eval_command(questions, squad, corpus_dir, index_dir, out_dir, stock, limit, split):
+    """Score the answerer on a question set (default: the bundled one), beside the stock recipe."""
+    from ..eval.report import markdown
+    from ..eval.run import EvalConfig, run_evaluation
+
+    config = EvalConfig(questions=_setting(questions, "questions"), squad=squad,
+                        corpus_dir=_setting(corpus_dir, "corpus"), index_dir=_setting(index_dir, "index"),
+                        out_dir=out_dir, stock=stock, limit=limit, split=split)
+    try:
+        report = run_evaluation(config, echo=lambda m: click.echo(m, err=True))
+    except (QAError, ValueError, FileNotFoundError) as exc:
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(2)
+    click.echo(markdown(report))
+    click.echo(f"\nWrote {out_dir / 'report.json'}, {out_dir / 'report.md'} and {out_dir / 'chart.png'}.")
+
+
+@cli.command()
+@click.option("--squad", type=click.Path(path_type=Path, dir_okay=False, exists=True),
+              default="../shared/datasets/xquad-en.json", show_default=True,
+              help="SQuAD-format file, split by article into dev (fit) and test (check) halves.")
+@click.option("--questions", type=click.Path(path_type=Path, dir_okay=False),
+              help=_from_env("questions", "JSONL set over --corpus; only its dev split is fitted on."))
+@corpus_option
+@click.option("--work", type=click.Path(path_type=Path, file_okay=False), default="eval-results/calibration",
+              show_default=True, help="Scratch folder for the SQuAD corpora and indexes.")
+@click.option("--write/--dry-run", default=True, show_default=True, help="Write the reader's calibration.json.")
+def calibrate(squad, questions, corpus_dir, work, write):
+    """Fit the reader's weights and abstention threshold on data (dev halves), check on the test halves."""
+    from ..eval.calibration import run_calibration, save
+
+    weights, report = run_calibration(squad, _setting(questions, "questions"), _setting(corpus_dir, "corpus"), work,
+                                      echo=lambda m: click.echo(m, err=True))
+    click.echo(json.dumps({"weights": weights.to_dict(), **report}, indent=2))
+    if write:
+        click.echo(f"Wrote {save(weights, report)}", err=True)
+
+
+def main():
+    """The ``qa`` console script."""
+    cli(prog_name="qa")
+
+
+if __name__ == "__main__":
+    main()

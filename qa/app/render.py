@@ -1,0 +1,261 @@
+"""The chat window's HTML: answers, their ``[n]`` badges and the sources panel.
+
+Every string that comes from a document or a person goes through :func:`escape_text`
+before any markup is added: HTML special characters *and* the characters Markdown,
+LaTeX and template engines act on become numeric character references, so a document
+holding ``<script>`` or ``<img onerror=...>`` shows as text and runs nothing, in the
+chat bubbles (which Gradio renders as Markdown) and in the sources panel alike.
+
+    >>> from qa.answering.answer import Answer, Citation
+    >>> c = Citation(source="birds.md", text="Crows are clever. They use <tools>.", start=0, end=35,
+    ...              highlights=[(18, 35)], score=0.8, title="Birds", section="Crows")
+    >>> a = Answer(question="Do crows use tools?", text="They use <tools>. [1]", citations=[c],
+    ...            abstained=False, confidence=0.9)
+    >>> highlight(c.text, c.highlights)
+    'Crows are clever. <mark>They use &#60;tools&#62;.</mark>'
+    >>> 'They use &#60;tools&#62;. <sup class="qa-cite">1</sup>' in render_message_html(ChatTurn.of(a))
+    True
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+from ..answering.answer import MARKER, Answer, Citation
+from .conversation import GENERIC_ERROR, ChatTurn, as_turn
+
+CONTEXT_CHARS = 2500          # document text shown on each side of a passage in "Show in document"
+DISPLAY_QUESTION_CHARS = 600  # a question longer than this is cut in its chat bubble (never in the search)
+SOURCES_QUESTION_CHARS = 200  # of the question, in the sources panel's heading
+SNAP_SLACK_CHARS = 400        # how far an excerpt's edge may move to a line break or sentence end
+MAX_TITLES_SHOWN = 3          # a corpus of at most this many documents has their titles in the header
+
+# ---------------------------------------------------------------------------------------------- escaping
+
+# HTML's own specials, plus what Markdown (emphasis, code, links, tables, escapes), the Chatbot's
+# LaTeX ($) and template engines (${...}, {{...}}) would act on. Numeric references display as the
+# characters themselves and are inert in every one of those layers.
+_SPECIALS = "&<>\"'`*_[]{}#|~$\\!:"
+_ESCAPES = {ord(ch): f"&#{ord(ch)};" for ch in _SPECIALS}
+_ESCAPES[0xA0] = " "  # no-break spaces (common in web-sourced text) would stop lines wrapping on a phone
+
+
+def escape_text(text: str) -> str:
+    """``text`` as inert HTML: shows exactly as written, interpreted by nothing.
+
+    >>> escape_text('<img src=x onerror="alert(1)"> *$5* [1]')
+    '&#60;img src=x onerror=&#34;alert(1)&#34;&#62; &#42;&#36;5&#42; &#91;1&#93;'
+    """
+    return str(text).translate(_ESCAPES) if text else ""
+
+
+def _merge(spans: Iterable[tuple[int, int]], length: int) -> list[tuple[int, int]]:
+    """Sorted, clamped, non-overlapping spans."""
+    out: list[list[int]] = []
+    for a, b in sorted((max(0, int(a)), min(length, int(b))) for a, b in spans):
+        if a >= b:
+            continue
+        if out and a <= out[-1][1]:
+            out[-1][1] = max(out[-1][1], b)
+        else:
+            out.append([a, b])
+    return [(a, b) for a, b in out]
+
+
+def highlight(text: str, spans: Iterable[tuple[int, int]]) -> str:
+    """``text`` escaped, with each ``(start, end)`` span wrapped in ``<mark>``.
+
+    >>> highlight("a <b> c", [(2, 5)])
+    'a <mark>&#60;b&#62;</mark> c'
+    """
+    out, pos = [], 0
+    for a, b in _merge(spans, len(text)):
+        out += [escape_text(text[pos:a]), "<mark>", escape_text(text[a:b]), "</mark>"]
+        pos = b
+    out.append(escape_text(text[pos:]))
+    return "".join(out)
+
+
+# ---------------------------------------------------------------------------------------------- answers
+
+def render_answer_text(answer: Answer) -> str:
+    """The answer text escaped, its ``[n]`` markers as small numbered badges."""
+    out, pos = [], 0
+    n_cited = len(answer.citations)
+    for m in MARKER.finditer(answer.text):
+        n = int(m.group(1))
+        if not 1 <= n <= n_cited:
+            continue
+        out += [escape_text(answer.text[pos:m.start()]), f'<sup class="qa-cite">{n}</sup>']
+        pos = m.end()
+    out.append(escape_text(answer.text[pos:]))
+    return "".join(out).replace("\n", " ")
+
+
+def _where(c: Citation) -> str:
+    """'Section · file' for a citation, both escaped."""
+    section = c.section.strip() if c.section else ""
+    parts = [escape_text(section)] if section else []
+    parts.append(f'<span class="qa-file">{escape_text(c.source)}</span>')
+    return " · ".join(parts)
+
+
+def render_question_html(question: str) -> str:
+    """The user's bubble: the question as typed, escaped (cut when very long)."""
+    q = question if isinstance(question, str) else str(question)
+    if not q.strip():
+        return '<span class="qa-muted">(empty question)</span>'
+    shown = q if len(q) <= DISPLAY_QUESTION_CHARS else q[:DISPLAY_QUESTION_CHARS] + "…"
+    note = f' <span class="qa-muted">({len(q):,} characters)</span>' if shown is not q else ""
+    return escape_text(shown).replace("\n", " ") + note
+
+
+def render_message_html(turn: ChatTurn) -> str:
+    """The assistant's bubble for ``turn``: answer and source chips, an abstention, or an error.
+
+    One line of HTML (the Chatbot's Markdown would split a block at a blank line)."""
+    if turn.kind == "error" or turn.answer is None:
+        return (f'<div class="qa-error" role="alert"><span class="qa-badge qa-badge-error">Can\'t answer</span> '
+                f'{escape_text(turn.error or GENERIC_ERROR)}</div>')
+    answer = turn.answer
+    if answer.abstained:
+        return ('<div class="qa-abstain"><span class="qa-badge qa-badge-abstain">Not in the documents</span> '
+                f'{escape_text(answer.text)}</div>')
+    chips = "".join(f'<span class="qa-chip"><b>{i}</b> {_where(c)}</span>'
+                    for i, c in enumerate(answer.citations, 1))
+    return (f'<div class="qa-answer">{render_answer_text(answer)}</div>'
+            f'<div class="qa-chips">{chips}</div>')
+
+
+def _doc_texts(documents) -> dict[str, str]:
+    """``{source: text}`` from a list of documents (``.source``/``.text``) or a mapping."""
+    if documents is None:
+        return {}
+    if isinstance(documents, Mapping):
+        return {k: (v if isinstance(v, str) else v.text) for k, v in documents.items()}
+    return {d.source: d.text for d in documents}
+
+
+def _snap(text: str, pos: int, forward: bool, slack: int = SNAP_SLACK_CHARS) -> int:
+    """Move a cut point to a nearby line break, else sentence end, else space, so an
+    excerpt starts (``forward``) or ends cleanly."""
+    if pos <= 0 or pos >= len(text):
+        return max(0, min(pos, len(text)))
+    for sep in ("\n", ". ", " "):
+        if forward:
+            j = text.find(sep, pos, pos + slack)
+            if j != -1:
+                return j + len(sep)
+        else:
+            j = text.rfind(sep, pos - slack, pos)
+            if j != -1:
+                return j + (1 if sep == ". " else 0)
+    return pos
+
+
+def render_in_document(c: Citation, doc_text: str | None, window: int = CONTEXT_CHARS) -> str:
+    """The passage in its place in the document: surrounding text, the passage tinted,
+    its highlights marked. Empty when the document's text doesn't hold the passage."""
+    if not doc_text:
+        return ""
+    start, end = c.start, c.end
+    if doc_text[start:end] != c.text:
+        found = doc_text.find(c.text)
+        if found == -1:
+            return ""
+        start, end = found, found + len(c.text)
+    lo = _snap(doc_text, start - window, forward=True) if start > window else 0
+    hi = _snap(doc_text, end + window, forward=False) if end + window < len(doc_text) else len(doc_text)
+    before = f'<div class="qa-muted qa-gap">… {lo:,} characters before …</div>' if lo > 0 else ""
+    after = f'<div class="qa-muted qa-gap">… {len(doc_text) - hi:,} characters after …</div>' \
+        if hi < len(doc_text) else ""
+    return (f'{before}{escape_text(doc_text[lo:start])}<span class="qa-here">{highlight(c.text, c.highlights)}'
+            f'</span>{escape_text(doc_text[end:hi])}{after}')
+
+
+def _score_html(score: float) -> str:
+    width = max(0.0, min(1.0, float(score))) * 100
+    return (f'<span class="qa-score" title="retrieval score">score {float(score):.2f}'
+            f'<span class="qa-bar"><span style="width:{width:.0f}%"></span></span></span>')
+
+
+def render_source_card(n: int | None, c: Citation, doc_text: str | None, *, highlighted: bool = True) -> str:
+    """One source: number, document, section, score, passage (highlights in ``<mark>``)
+    and a collapsed "Show in document" view."""
+    title = escape_text(c.title or c.source)
+    number = f'<span class="qa-num">{n}</span>' if n is not None else ""
+    if not highlighted:
+        c = Citation(c.source, c.text, c.start, c.end, [], c.score, c.title, c.section, c.passage_id)
+    passage = highlight(c.text, c.highlights)
+    context = render_in_document(c, doc_text)
+    details = (f'<details class="qa-context"><summary>Show in document</summary>'
+               f'<div class="qa-doc-view">{context}</div></details>') if context else ""
+    return (f'<article class="qa-source"{f" id=qa-src-{n}" if n is not None else ""}>'
+            f'<header>{number}<div class="qa-src-head"><div class="qa-doc">{title}</div>'
+            f'<div class="qa-meta">{_where(c)}</div></div>{_score_html(c.score)}</header>'
+            f'<div class="qa-passage">{passage}</div>{details}</article>')
+
+
+def render_sources_html(answer: Answer | ChatTurn | None, documents=None) -> str:
+    """The sources panel for one answer: a card per citation with the supporting
+    sentence(s) in ``<mark>``; for an abstention, no evidence, only a collapsed list of the
+    closest passages clearly labelled as not an answer. ``documents``: the documents
+    (``answerer.index.documents``) or ``{source: text}``, for "Show in document"."""
+    turn = answer if isinstance(answer, ChatTurn) else (ChatTurn.of(answer) if answer is not None else None)
+    if turn is None:
+        return EMPTY_SOURCES_HTML
+    texts = _doc_texts(documents)
+    q = turn.question
+    q = escape_text(q if len(q) <= SOURCES_QUESTION_CHARS else q[:SOURCES_QUESTION_CHARS] + "…")
+    head = f'<div class="qa-sources-q">Sources for <q>{q}</q></div>' if turn.question.strip() else ""
+    if turn.kind == "error" or turn.answer is None:
+        return f'<div class="qa-sources">{head}<p class="qa-muted">No sources: the question was not answered.</p></div>'
+    a = turn.answer
+    if a.abstained:
+        closest = "".join(render_source_card(None, p, texts.get(p.source), highlighted=False) for p in a.passages)
+        near = (f'<details class="qa-closest"><summary>Closest passages found (not an answer)</summary>'
+                f'<p class="qa-muted">These passages came up in the search but don\'t answer the question.</p>'
+                f'{closest}</details>') if closest else ""
+        return (f'<div class="qa-sources">{head}<div class="qa-nosrc"><b>No sources.</b> The documents don\'t '
+                f'answer this question, so nothing is cited.</div>{near}</div>')
+    cards = "".join(render_source_card(i, c, texts.get(c.source)) for i, c in enumerate(a.citations, 1))
+    conf = f'<div class="qa-muted qa-conf">confidence {a.confidence:.2f}</div>'
+    return f'<div class="qa-sources">{head}{cards}{conf}</div>'
+
+
+EMPTY_SOURCES_HTML = (
+    '<div class="qa-sources qa-sources-empty"><p><b>Sources</b> appear here: each passage an answer cites, '
+    'with the supporting sentences <mark>highlighted</mark>, its section, its retrieval score, and a '
+    '"Show in document" view.</p><p class="qa-muted">Click an earlier answer in the chat to see its sources again.'
+    '</p></div>')
+
+
+def header_html(answerer, corpus_name: str | None = None) -> str:
+    """The title bar: corpus name and size (from ``answerer.stats``)."""
+    stats = answerer.stats
+    name = corpus_name or (answerer.corpus_dir.name if getattr(answerer, "corpus_dir", None) else "documents")
+    docs = list(getattr(answerer.index, "documents", []))
+    n_docs, n_passages = stats.get("documents", len(docs)), stats.get("passages", 0)
+    titles = ""
+    if 0 < len(docs) <= MAX_TITLES_SHOWN:
+        titles = " · ".join(f"<i>{escape_text(d.title or d.source)}</i>" for d in docs)
+        titles = f'<div class="qa-titles">{titles}</div>'
+    return (f'<div class="qa-header"><div class="qa-title">Ask the documents</div>'
+            f'<div class="qa-corpus"><span class="qa-pill">{escape_text(name)}</span> '
+            f'{n_docs:,} document{"s" if n_docs != 1 else ""} · {n_passages:,} passages · '
+            f'{stats.get("sentences", 0):,} sentences</div>{titles}'
+            f'<div class="qa-muted qa-how">Answers are quoted from the documents, with numbered citations. '
+            f'When the documents don\'t hold the answer, it says so. Follow-up questions use the conversation.'
+            f'</div></div>')
+
+
+# ---------------------------------------------------------------------------------------------- conversation
+
+def chat_messages(turns: Iterable[ChatTurn | Mapping]) -> list[dict]:
+    """The Chatbot's value (messages format) for a conversation."""
+    messages = []
+    for turn in turns:
+        turn = as_turn(turn)
+        messages.append({"role": "user", "content": render_question_html(turn.question)})
+        messages.append({"role": "assistant", "content": render_message_html(turn)})
+    return messages

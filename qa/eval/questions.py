@@ -1,0 +1,56 @@
+"""Question sets: JSONL, one object per line, and the stable dev/test halves of a set.
+
+    {"id": "q001", "question": "...", "history": [["previous question", "previous answer"]],
+     "answers": ["acceptable", "answers"], "evidence": "a phrase of the source", "type": "date"}
+
+``answers`` is empty for a question the documents can't answer.
+
+    >>> split_of("q001"), split_of("q002")
+    ('dev', 'test')
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+@dataclass
+class Question:
+    """One question of a set, with what counts as a right answer."""
+
+    id: str
+    question: str
+    answers: list[str]
+    evidence: str = ""
+    type: str = "fact"
+    history: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def answerable(self) -> bool:
+        """The documents hold an answer (``answers`` is not empty)."""
+        return bool(self.answers)
+
+
+def load_questions(path) -> list[Question]:
+    """Read a JSONL question set; a bad line raises ``ValueError`` naming the line."""
+    out = []
+    for n, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            d = json.loads(line)
+            out.append(Question(id=str(d["id"]), question=d["question"], answers=list(d.get("answers", [])),
+                                evidence=d.get("evidence", ""), type=d.get("type", "fact"),
+                                history=[tuple(h) for h in d.get("history", [])]))
+        except (ValueError, KeyError, TypeError) as exc:
+            raise ValueError(f"{path}:{n}: not a question object ({exc!r}); expected keys id, question, answers") from None
+    return out
+
+
+def split_of(key: str) -> str:
+    """A stable half per key (a question id, or an article title): ``"dev"`` (tuned on)
+    or ``"test"`` (held out), from a hash of the key."""
+    return "dev" if hashlib.sha256(key.encode()).digest()[0] % 2 == 0 else "test"

@@ -1,0 +1,88 @@
+"""``qa eval``: load the question set and corpus, run both systems, write the reports.
+
+The defaults of :class:`EvalConfig` come from the environment (:class:`qa.settings.Settings`):
+``QA_QUESTIONS``, ``QA_CORPUS``, ``QA_INDEX``, ``QA_TOP_K``.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from ..settings import Settings
+from .metrics import run
+from .questions import Question, load_questions, split_of
+from .report import Report, build_report, chart, markdown
+
+
+def _env(name: str):
+    return field(default_factory=lambda: Settings.get(name))
+
+
+@dataclass
+class EvalConfig:
+    """What ``qa eval`` scores, on what, and where the reports go."""
+
+    questions: Path | None = _env("questions")
+    squad: Path | None = None
+    corpus_dir: Path = _env("corpus")
+    index_dir: Path = _env("index")
+    out_dir: Path = Path("eval-results")
+    stock: bool = True
+    limit: int | None = None
+    split: str = "all"
+    k: int = _env("top_k")
+
+
+def prepare(config: EvalConfig) -> tuple[Path, Path, list[Question], str]:
+    """``(corpus folder, index folder, questions, name of the set)`` for ``config``."""
+    if config.squad:
+        from .squad import load_squad, write_corpus
+
+        corpus_dir = config.out_dir / "squad-corpus"
+        corpus_dir, questions = write_corpus(load_squad(config.squad), corpus_dir)
+        return corpus_dir, config.out_dir / "squad-index", questions, f"SQuAD file {config.squad.name}"
+    if not config.questions or not Path(config.questions).is_file():
+        raise FileNotFoundError(f"Question set {str(config.questions)!r} not found; pass --questions FILE or --squad FILE.")
+    return config.corpus_dir, config.index_dir, load_questions(config.questions), f"{config.questions}"
+
+
+def write_reports(report: Report, out_dir: Path) -> None:
+    """``report.json``, ``report.md`` (every failure listed) and ``chart.png`` in ``out_dir``."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "report.json").write_text(json.dumps(report.to_dict(), indent=2, ensure_ascii=False), encoding="utf-8")
+    (out / "report.md").write_text(markdown(report, max_failures=len(report.failures[next(iter(report.failures))]))
+                                   + "\n", encoding="utf-8")
+    chart([report], out / "chart.png")
+
+
+def run_evaluation(config: EvalConfig, echo: Callable[[str], None] = print, answerer=None) -> Report:
+    """Ask every question of the set with this project's answerer (``answerer``, or one loaded
+    from the config's corpus and index) and, with ``config.stock``, with the stock recipe; score
+    both and write the reports to ``config.out_dir``."""
+    from ..app.api import Answerer
+    from ..ingest.corpus import load_corpus
+
+    corpus_dir, index_dir, questions, name = prepare(config)
+    if config.split != "all":
+        questions = [q for q in questions if split_of(q.id) == config.split]
+    if config.limit:
+        questions = questions[:config.limit]
+    bot = answerer or Answerer.from_corpus(corpus_dir, index_dir, k=config.k)
+    bot.warm_up()
+    results = {"qa": run(lambda q: bot.ask(q.question, history=q.history), questions, progress=True, desc="qa")}
+    if config.stock:
+        from .stock import StockRecipe
+
+        echo("Building the stock recipe (RecursiveCharacterTextSplitter(1000, 200) + HuggingFaceEmbeddings + FAISS)...")
+        stock = StockRecipe.build(load_corpus(corpus_dir), k=config.k)
+        stock.ask("warm up")
+        results["stock"] = run(lambda q: stock.ask(q.question), questions, progress=True, desc="stock")
+    report = build_report(f"{name} ({len(questions)} questions, corpus {corpus_dir}, split {config.split})", results,
+                          k=config.k, meta={"corpus": str(corpus_dir), "questions": len(questions),
+                                            "split": config.split, "stats": bot.stats})
+    write_reports(report, config.out_dir)
+    return report

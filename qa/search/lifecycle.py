@@ -1,0 +1,77 @@
+"""The index of a corpus, kept up to date: :func:`open_or_build_index` loads it when it
+matches the corpus, and otherwise builds it (embedding only new or changed documents)
+and saves it as a new generation.
+
+    >>> import pathlib, tempfile
+    >>> from qa.ingest.corpus import load_corpus
+    >>> from tests.support.fakes import HashEmbeddings
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (folder / "docs").mkdir(), (folder / "docs" / "a.txt").write_text("Crows use tools.")
+    >>> index, report = open_or_build_index(load_corpus(folder / "docs"), folder / "index", HashEmbeddings())
+    >>> report.action, report.embedded_sentences
+    ('built', 1)
+    >>> open_or_build_index(load_corpus(folder / "docs"), folder / "index", HashEmbeddings())[1].action
+    'loaded'
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import IndexMismatchError, IndexMissingError
+from ..ingest.document import Corpus
+from .embeddings import ArrayEmbeddings
+from .index import IndexSettings, PassageIndex, Progress, build_index
+from .storage import build_lock, load_index, save_index
+
+REBUILD_CHOICES = ("auto", "never", "always")
+NAMES_SHOWN = 5   # changed documents named in the reason for a rebuild
+
+
+@dataclass
+class BuildReport:
+    """What :func:`open_or_build_index` did: ``action`` is "loaded", "built" or "updated"."""
+
+    action: str
+    reason: str = ""
+    embedded_sentences: int = 0
+    reused_sentences: int = 0
+    skipped: tuple = ()
+
+
+def open_or_build_index(corpus: Corpus, index_dir, embeddings: ArrayEmbeddings,
+                        settings: IndexSettings = IndexSettings(), rebuild: str = "auto",
+                        progress: Progress | None = None) -> tuple[PassageIndex, BuildReport]:
+    """Load the index of ``corpus`` from ``index_dir``, building it if needed.
+
+    ``rebuild``: ``"auto"`` (build when missing or out of date: only changed
+    documents are embedded again), ``"never"`` (raise instead), ``"always"``.
+    A corrupt index is raised, never silently replaced."""
+    if rebuild not in REBUILD_CHOICES:
+        raise ValueError(f"rebuild must be 'auto', 'never' or 'always', got {rebuild!r}")
+    index_dir = Path(index_dir)
+    previous = None
+    reason = "rebuild requested"
+    if rebuild != "always":
+        try:
+            previous = load_index(index_dir, model=embeddings.model_info, settings=settings)
+            stored = {d.source: d.sha256 for d in previous.documents}
+            if stored == corpus.hashes:
+                return previous, BuildReport("loaded", skipped=tuple(corpus.skipped))
+            changed = sorted(set(stored.items()) ^ set(corpus.hashes.items()))
+            names = sorted({name for name, _ in changed})
+            reason = f"{len(names)} document(s) changed, added or removed: {', '.join(names[:NAMES_SHOWN])}"
+            if rebuild == "never":
+                raise IndexMismatchError(f"The index in {str(index_dir)!r} is out of date: {reason}.",
+                                         hint="Run `qa index` to update it.")
+        except (IndexMissingError, IndexMismatchError) as exc:
+            if rebuild == "never":
+                raise
+            reason = exc.message
+    with build_lock(index_dir):
+        index, stats = build_index(corpus, embeddings, settings, previous=previous, progress=progress)
+        save_index(index, index_dir)
+    report = BuildReport("updated" if previous is not None else "built", reason,
+                         stats.embedded_sentences, stats.reused_sentences, tuple(corpus.skipped))
+    return index, report

@@ -1,0 +1,172 @@
+"""Every setting that comes from the environment, in one table: :class:`Settings`.
+
+Each field of :class:`Settings` is declared once, with :func:`setting`: its
+``QA_*`` variable, default, allowed range or choices and a line of help. A bad
+value is a :class:`~qa.errors.ConfigError` that names the variable, the value
+received and what is allowed::
+
+    >>> Settings.from_env({}).top_k
+    4
+    >>> Settings.from_env({"QA_TOP_K": "many"})
+    Traceback (most recent call last):
+    ...
+    qa.errors.ConfigError: QA_TOP_K is 'many'; expected a whole number from 1 to 100.
+    >>> Settings.get("port", {"QA_PORT": "8080"})
+    8080
+
+``Settings.from_env()`` reads every variable (the chat window and ``qa eval``
+use it); library code that needs one value reads only that one with
+:meth:`Settings.get`, so a bad ``QA_PORT`` does not stop ``qa.ask``. Adding a
+setting is one line in the class body; :func:`variables` lists them all (the
+README's table is written from it).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import MISSING, dataclass, field, fields
+from pathlib import Path
+from typing import Any, Callable, Mapping
+
+from .errors import ConfigError
+
+MIB = 1024 * 1024
+MAX_TOP_K = 100  # passages per question; the CLI option, the retriever and QA_TOP_K share this range
+_TRUE, _FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
+
+
+def _cpu_default() -> int:
+    """Questions answered at once by default: the CPU cores, at most 4."""
+    return max(1, min(4, os.cpu_count() or 2))
+
+
+def _cache_default() -> Path:
+    return Path.home() / ".cache" / "qa"
+
+
+def setting(env: str, default: Any, help: str, *, kind: type = str, low: int | None = None,
+            high: int | None = None, choices: tuple[str, ...] = ()) -> Any:
+    """A :class:`Settings` field read from ``env``. ``default`` may be a function (called
+    when the variable is unset); ``kind`` is ``int``, ``bool``, ``Path`` or ``str``;
+    ``low``/``high`` bound an ``int``; ``choices`` list the allowed strings."""
+    meta = {"env": env, "help": help, "kind": kind, "low": low, "high": high, "choices": choices,
+            "default": default}
+    if callable(default):
+        return field(default_factory=default, metadata=meta)
+    return field(default=default, metadata=meta)
+
+
+def _allowed(meta: Mapping) -> str:
+    """What a variable may hold, in words."""
+    kind, low, high = meta["kind"], meta["low"], meta["high"]
+    if meta["choices"]:
+        return "one of " + ", ".join(meta["choices"])
+    if kind is int:
+        return f"a whole number from {low if low is not None else 0}" + (f" to {high}" if high is not None else " up")
+    if kind is bool:
+        return "one of " + ", ".join(_TRUE + _FALSE)
+    return "a path" if kind is Path else "text"
+
+
+def _parse(meta: Mapping, raw: str) -> Any:
+    """``raw`` (stripped, not empty) as the field's kind, or :class:`ConfigError`."""
+    name, kind = meta["env"], meta["kind"]
+    problem = ConfigError(f"{name} is {raw!r}; expected {_allowed(meta)}.")
+    if meta["choices"]:
+        if raw.lower() not in meta["choices"]:
+            raise problem
+        return raw.lower()
+    if kind is bool:
+        if raw.lower() not in _TRUE + _FALSE:
+            raise problem
+        return raw.lower() in _TRUE
+    if kind is int:
+        try:
+            value = int(raw)
+        except ValueError:
+            raise problem from None
+        if (meta["low"] is not None and value < meta["low"]) or (meta["high"] is not None and value > meta["high"]):
+            raise ConfigError(f"{name} is {value}; expected {_allowed(meta)}.")
+        return value
+    return Path(raw) if kind is Path else raw
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The ``QA_*`` environment, checked. Build it with :meth:`from_env`."""
+
+    corpus: Path = setting("QA_CORPUS", Path("corpus"), "folder of documents", kind=Path)
+    index: Path = setting("QA_INDEX", Path("index"), "folder of the index (built or updated when out of date)",
+                          kind=Path)
+    top_k: int = setting("QA_TOP_K", 4, "passages retrieved per question", kind=int, low=1, high=MAX_TOP_K)
+    max_question_chars: int = setting("QA_MAX_QUESTION_CHARS", 1000, "longest question accepted, in characters",
+                                      kind=int, low=1, high=100_000)
+    max_file_bytes: int = setting("QA_MAX_FILE_BYTES", 20 * MIB, "largest document file indexed, in bytes",
+                                  kind=int, low=1)
+    cache_dir: Path = setting("QA_CACHE_DIR", _cache_default, "where the ONNX export of the model is kept",
+                              kind=Path)
+    questions: Path = setting("QA_QUESTIONS", Path("evaluation/questions.jsonl"), "question set of `qa eval`",
+                              kind=Path)
+    host: str = setting("QA_HOST", "127.0.0.1", "address the chat window listens on")
+    port: int = setting("QA_PORT", 7860, "port of the chat window", kind=int, low=1, high=65535)
+    concurrency: int = setting("QA_CONCURRENCY", _cpu_default, "questions the chat window answers at once",
+                               kind=int, low=1, high=64)
+    queue_size: int = setting("QA_QUEUE_SIZE", 32, "questions waiting beyond those; more are told it is busy",
+                              kind=int, low=1, high=10_000)
+
+    @classmethod
+    def get(cls, name: str, environ: Mapping[str, str] | None = None, default: Any = MISSING) -> Any:
+        """The one setting ``name`` (a field name) from ``environ`` (default ``os.environ``);
+        ``default`` replaces the table's default when the variable is unset or empty."""
+        meta = _FIELDS[name].metadata
+        raw = ((os.environ if environ is None else environ).get(meta["env"]) or "").strip()
+        if raw:
+            return _parse(meta, raw)
+        if default is not MISSING:
+            return default
+        return meta["default"]() if callable(meta["default"]) else meta["default"]
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **defaults: Any) -> "Settings":
+        """Every setting from ``environ`` (default ``os.environ``); ``defaults`` replace the
+        table's defaults by field name, e.g. ``from_env(corpus=here / "corpus")``."""
+        unknown = set(defaults) - set(_FIELDS)
+        if unknown:
+            raise TypeError(f"unknown settings {sorted(unknown)}; expected some of {sorted(_FIELDS)}")
+        return cls(**{name: cls.get(name, environ, defaults.get(name, MISSING)) for name in _FIELDS})
+
+
+_FIELDS = {f.name: f for f in fields(Settings)}
+
+
+@dataclass(frozen=True)
+class Variable:
+    """One row of the settings table, for documentation."""
+
+    name: str
+    field: str
+    default: str
+    allowed: str
+    help: str
+
+
+def variable(name: str) -> Variable:
+    """The row of field ``name``: ``variable("top_k").name == "QA_TOP_K"``."""
+    return next(v for v in variables() if v.field == name)
+
+
+def variables() -> list[Variable]:
+    """The table of ``QA_*`` variables, in declaration order.
+
+    >>> [v.name for v in variables()][:3]
+    ['QA_CORPUS', 'QA_INDEX', 'QA_TOP_K']
+    """
+    rows = []
+    for f in _FIELDS.values():
+        meta = f.metadata
+        default: Callable | Any = meta["default"]
+        shown = {_cpu_default: "CPU cores, at most 4", _cache_default: "~/.cache/qa"}.get(default, default)
+        if isinstance(shown, int) and shown >= MIB and shown % MIB == 0:
+            shown = f"{shown // MIB} MiB"
+        rows.append(Variable(meta["env"], f.name, str(shown), _allowed(meta), meta["help"]))
+    return rows

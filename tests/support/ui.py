@@ -1,0 +1,136 @@
+"""Real servers on 127.0.0.1 and the browser, for the chat-window tests (and the benchmarks).
+
+* :class:`UIServer` runs ``python ui.py`` in a subprocess on a free port.
+* :func:`serve` launches a :func:`qa.app.gradio_app.build_demo` app in this process on a free port.
+* :class:`SlowAnswerer` wraps an answerer so each question takes a known time (for queue tests).
+* :data:`CHROMIUM` / :func:`launch_chromium`: Debian's chromium, headless, for Playwright.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update"]
+POLL_SECONDS = 0.1
+STOP_TIMEOUT_S = 15
+
+
+def free_port() -> int:
+    """A TCP port free on 127.0.0.1 right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class UIServer:
+    """``python ui.py`` in a subprocess on 127.0.0.1 and a free port; a context manager.
+
+        with UIServer(env={"QA_INDEX": "/tmp/idx"}) as server:
+            Client(server.url).predict("...", api_name="/ask")
+
+    ``env`` adds to this process's environment. Start-up waits until ``GET /`` answers
+    200 (or raises ``RuntimeError`` with the end of the server's output); ``startup_s``
+    is how long that took."""
+
+    def __init__(self, env: dict | None = None, *, port: int | None = None, timeout: float = 240.0,
+                 ui_path: Path = ROOT / "ui.py"):
+        self.port = port or free_port()
+        self.url = f"http://127.0.0.1:{self.port}/"
+        self.timeout = timeout
+        self.ui_path = Path(ui_path)
+        self.env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1",
+                    "GRADIO_ANALYTICS_ENABLED": "False",
+                    **{k: str(v) for k, v in (env or {}).items()}, "QA_HOST": "127.0.0.1", "QA_PORT": str(self.port)}
+        self.proc: subprocess.Popen | None = None
+        self.log = tempfile.TemporaryFile()
+        self.startup_s: float | None = None
+
+    def output(self, last: int = 2000) -> str:
+        """The end of the server's stdout and stderr."""
+        self.log.flush()
+        self.log.seek(0)
+        return self.log.read().decode("utf-8", "replace")[-last:]
+
+    def start(self) -> "UIServer":
+        """Start the server and wait until it serves its page."""
+        t0 = time.perf_counter()
+        self.proc = subprocess.Popen([sys.executable, str(self.ui_path)], cwd=str(self.ui_path.parent),
+                                     env=self.env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
+        while time.perf_counter() - t0 < self.timeout:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"ui.py exited with status {self.proc.returncode}:\n{self.output()}")
+            try:
+                with urllib.request.urlopen(self.url, timeout=2) as r:
+                    if r.status == 200:
+                        self.startup_s = time.perf_counter() - t0
+                        return self
+            except (urllib.error.URLError, ConnectionError, OSError):
+                pass
+            time.sleep(POLL_SECONDS)
+        self.stop()
+        raise RuntimeError(f"ui.py did not serve {self.url} within {self.timeout:.0f} s:\n{self.output()}")
+
+    def stop(self) -> None:
+        """Stop the server's process group (the one it was started in, nothing else)."""
+        if self.proc is not None and self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=STOP_TIMEOUT_S)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait()
+
+    def __enter__(self) -> "UIServer":
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+        self.log.close()
+
+
+@contextlib.contextmanager
+def serve(demo):
+    """Launch ``demo`` on 127.0.0.1 and a free port in this process; yields its URL."""
+    from qa.app.gradio_app import launch_options
+
+    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+    port = free_port()
+    demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True,
+                **launch_options())
+    try:
+        yield f"http://127.0.0.1:{port}/"
+    finally:
+        demo.close()
+
+
+class SlowAnswerer:
+    """``answerer`` whose every ``ask`` takes at least ``delay`` seconds (everything else passes through)."""
+
+    def __init__(self, answerer, delay: float):
+        self._answerer = answerer
+        self.delay = delay
+
+    def ask(self, question, history=None):
+        time.sleep(self.delay)
+        return self._answerer.ask(question, history=history)
+
+    def __getattr__(self, name):
+        return getattr(self._answerer, name)
+
+
+def launch_chromium(playwright):
+    """Headless Debian chromium through Playwright (no downloaded browser)."""
+    return playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
