@@ -26,7 +26,6 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -35,7 +34,7 @@ from pathlib import Path
 from benchmarks.common import ROOT, fmt, machine_info, machine_line, ratio, summarize_ms, table, write_json
 from qa.eval.metrics import is_correct, percentile
 from qa.eval.questions import Question, load_questions
-from tests.support.ui import UIServer
+from benchmarks.cold import cold_cli, cold_import_sentence_transformers, cold_python, cold_ui
 
 QUESTIONS = ROOT / "evaluation" / "questions.jsonl"
 CORPUS = ROOT / "corpus"
@@ -133,72 +132,6 @@ def compare_latency_quality(ours, stock, questions: list[Question], repeats: int
             "wrong_ours": [q.id for q, a in zip(questions, answers["ours"]) if not is_correct(q, a)]}
 
 
-# --- cold start ------------------------------------------------------------------------------
-
-def _env(**extra) -> dict:
-    env = dict(os.environ)
-    env.setdefault("HF_HUB_OFFLINE", "1")
-    env.setdefault("TRANSFORMERS_OFFLINE", "1")
-    env.update({k: str(v) for k, v in extra.items()})
-    return env
-
-
-def qa_command() -> list[str]:
-    """The ``qa`` console script beside this interpreter, else ``python -m qa``."""
-    exe = Path(sys.executable).with_name("qa")
-    return [str(exe)] if exe.is_file() else [sys.executable, "-m", "qa"]
-
-
-def cold_cli(question: str, corpus_dir: Path, index_dir: Path, repeats: int = 5) -> dict:
-    """Wall time of ``qa ask QUESTION`` in a fresh process, index built and query encoder cached."""
-    cmd = qa_command() + ["ask", question, "--corpus", str(corpus_dir), "--index", str(index_dir), "--no-rebuild"]
-    times, last = [], None
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        last = subprocess.run(cmd, capture_output=True, text=True, env=_env(), timeout=300)
-        times.append(time.perf_counter() - t0)
-        if last.returncode != 0:
-            return {"error": f"exit {last.returncode}: {last.stderr.strip()[-300:]}", "times_s": times}
-    return {"median_s": percentile(times, 0.5), "min_s": min(times), "max_s": max(times), "times_s": times,
-            "command": " ".join(cmd[:1] + ["ask", "'...'", "--no-rebuild"])}
-
-
-def cold_import_sentence_transformers(repeats: int = 3) -> dict:
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        subprocess.run([sys.executable, "-c", "import sentence_transformers"], capture_output=True, env=_env(),
-                       timeout=300, check=True)
-        times.append(time.perf_counter() - t0)
-    return {"median_s": percentile(times, 0.5), "times_s": times}
-
-
-def cold_python(repeats: int = 3) -> dict:
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        subprocess.run([sys.executable, "-c", "pass"], capture_output=True, timeout=60, check=True)
-        times.append(time.perf_counter() - t0)
-    return {"median_s": percentile(times, 0.5), "times_s": times}
-
-
-def cold_ui(corpus_dir: Path, index_dir: Path, repeats: int = 3, timeout: float = 180.0,
-            ui_path: Path | None = None) -> dict:
-    """Wall time of ``python ui.py`` until ``GET http://127.0.0.1:PORT/`` answers 200."""
-    ui_path = ui_path or ROOT / "ui.py"
-    if not ui_path.is_file():
-        return {"error": f"{ui_path.name} not found"}
-    times = []
-    for _ in range(repeats):
-        try:
-            with UIServer(env={"QA_CORPUS": corpus_dir, "QA_INDEX": index_dir}, timeout=timeout,
-                          ui_path=ui_path) as server:
-                times.append(server.startup_s)
-        except RuntimeError as exc:
-            return {"error": str(exc)[-400:], "times_s": times}
-    return {"median_s": percentile(times, 0.5), "min_s": min(times), "max_s": max(times), "times_s": times}
-
-
 # --- the report ------------------------------------------------------------------------------
 
 def report_table(r: dict) -> str:
@@ -251,44 +184,45 @@ def report_table(r: dict) -> str:
     return out
 
 
+def build_both(corpus, models: dict, index_dir: Path, builds: int) -> dict:
+    """Build each system's index ``builds`` times; median seconds and sizes."""
+    ours_builds, stock_builds = [], []
+    for _ in range(builds):
+        ours_builds.append(build_ours(corpus, models["ours"], index_dir))
+        stock_builds.append(build_stock(corpus, models["stock"]))
+    return {
+        "ours": {"build_s_median": percentile([b["build_s"] for b in ours_builds], 0.5),
+                 "save_s_median": percentile([b["save_s"] for b in ours_builds], 0.5),
+                 "build_s": [b["build_s"] for b in ours_builds],
+                 "passages": ours_builds[-1]["passages"], "sentences": ours_builds[-1]["sentences"]},
+        "stock": {"build_s_median": percentile([b["build_s"] for b in stock_builds], 0.5),
+                  "build_s": [b["build_s"] for b in stock_builds], "chunks": stock_builds[-1]["chunks"],
+                  "recipe": stock_builds[-1]["recipe"]},
+    }
+
+
 def run(args) -> dict:
+    """Every measurement of the module docstring, as one dict."""
+    from qa.app.api import Answerer
     from qa.ingest.corpus import load_corpus
+    from qa.search.storage import load_index
 
     info = machine_info()
     origin = str(args.questions)
-    questions = load_questions(args.questions)
-    if args.limit:
-        questions = questions[:args.limit]
+    questions = load_questions(args.questions)[:args.limit or None]
     corpus_dir = Path(args.corpus)
     corpus = load_corpus(corpus_dir)
     repeats = 1 if args.quick else args.repeats
-    builds = 1 if args.quick else 3
     print(machine_line(info), file=sys.stderr)
     print(f"Questions: {len(questions)} from {origin}; corpus {corpus_dir} ({len(corpus.documents)} documents)",
           file=sys.stderr)
-
     models = load_models()
     work = Path(tempfile.mkdtemp(prefix="qa-bench-"))
     try:
         print("Building indexes ...", file=sys.stderr)
-        ours_builds, stock_builds = [], []
-        for i in range(builds):
-            ours_builds.append(build_ours(corpus, models["ours"], work / "index"))
-            stock_builds.append(build_stock(corpus, models["stock"]))
-        from qa.app.api import Answerer
-        from qa.search.storage import load_index
-
-        index = load_index(work / "index", model=models["ours"].model_info)
-        bot = Answerer(index, models["ours"])
-        stock = stock_builds[-1]["recipe"]
-        build = {
-            "ours": {"build_s_median": percentile([b["build_s"] for b in ours_builds], 0.5),
-                     "save_s_median": percentile([b["save_s"] for b in ours_builds], 0.5),
-                     "build_s": [b["build_s"] for b in ours_builds],
-                     "passages": ours_builds[-1]["passages"], "sentences": ours_builds[-1]["sentences"]},
-            "stock": {"build_s_median": percentile([b["build_s"] for b in stock_builds], 0.5),
-                      "build_s": [b["build_s"] for b in stock_builds], "chunks": stock_builds[-1]["chunks"]},
-        }
+        build = build_both(corpus, models, work / "index", 1 if args.quick else 3)
+        bot = Answerer(load_index(work / "index", model=models["ours"].model_info), models["ours"])
+        stock = build["stock"].pop("recipe")
         print(f"Asking {len(questions)} questions x {repeats + 1} passes, both systems ...", file=sys.stderr)
         compare = compare_latency_quality(bot, stock, questions, repeats)
         result = {"machine": info, "questions": origin, "n_questions": len(questions), "repeats": repeats,
@@ -305,6 +239,8 @@ def run(args) -> dict:
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return result
+
+
 
 
 def main(argv=None) -> int:

@@ -12,7 +12,7 @@ import textwrap
 import numpy as np
 import pytest
 
-from benchmarks import common, run, scale, synthetic
+from benchmarks import cold, common, run, scale_build, scale_probe, scale_report, synthetic
 from qa.eval.metrics import is_correct
 from qa.eval.questions import Question
 from tests.support.fakes import HashEmbeddings
@@ -62,26 +62,26 @@ def tiny(tmp_path):
 
 def test_scale_build_probe_and_incremental_on_a_tiny_corpus(tiny, tmp_path):
     gen, docs, corpus_dir = tiny
-    emb = scale.TimedEmbeddings(HashEmbeddings())
-    b = scale.build(corpus_dir, tmp_path / "index", emb)
+    emb = scale_build.TimedEmbeddings(HashEmbeddings())
+    b = scale_build.build(corpus_dir, tmp_path / "index", emb)
     assert b["passages"] == 18 and b["sentences"] == emb.texts > b["passages"]
     assert b["disk_bytes"] == sum(b["disk"].values()) > 0 and b["vector_index"] == "flat"
 
     questions = [vars(q) for q in gen.questions(docs, 6)]
-    p = scale.probe(corpus_dir, tmp_path / "index", questions, passes=1, warmup=1, recall_queries=6,
+    p = scale_probe.probe(corpus_dir, tmp_path / "index", questions, passes=1, warmup=1, recall_queries=6,
                     embeddings=HashEmbeddings())
     assert p["stats"]["passages"] == 18
     assert p["search"]["n"] == p["ask"]["n"] == 6
     assert 0.0 <= p["hit_at_4"] <= 1.0 and p["rss_after_load_mb"] > 0
     sweep = p["hnsw"]["sweep"]
-    assert [s["ef_search"] for s in sweep] == list(scale.EF_SWEEP)
+    assert [s["ef_search"] for s in sweep] == list(scale_probe.EF_SWEEP)
     assert all(0.0 <= s["recall_at_10"] <= s["recall_at_10_tie_aware"] <= 1.0 for s in sweep)
 
-    inc = scale.incremental(gen, corpus_dir, tmp_path / "index", scale.TimedEmbeddings(HashEmbeddings()), per_doc=6)
+    inc = scale_build.incremental(gen, corpus_dir, tmp_path / "index", scale_build.TimedEmbeddings(HashEmbeddings()), per_doc=6)
     assert inc["action"] == "updated" and inc["reopen_unchanged_action"] == "loaded"
     assert 0 < inc["embedded_sentences"] < b["sentences"] and inc["reused_sentences"] > 0
 
-    text = scale.report([{"size": "tiny", "mode": "full", "build": {**b, "embed_rate_sentences_per_s": 1.0},
+    text = scale_report.report([{"size": "tiny", "mode": "full", "build": {**b, "embed_rate_sentences_per_s": 1.0},
                           "probe": p, "incremental": {**inc, "embed_s": 0.0}}])
     assert "tiny" in text and "Incremental re-index" in text
 
@@ -94,12 +94,12 @@ def test_recall_sweep_counts_ties_and_lookup_embeddings():
     vectors = np.concatenate([base, base])          # every vector twice: ids tie
     vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
     hnsw = make_vector_index(vectors, IndexSettings(hnsw_threshold=0))
-    out = scale.recall_sweep(vectors, vectors[:10], hnsw, efs=(64,))
+    out = scale_probe.recall_sweep(vectors, vectors[:10], hnsw, efs=(64,))
     assert out[0]["recall_at_10_tie_aware"] == pytest.approx(1.0)
-    assert scale.distinct_rows(vectors) == 50
+    assert scale_probe.distinct_rows(vectors) == 50
 
     fake = HashEmbeddings(dim=16)
-    lookup = scale.LookupEmbeddings(["a b", "c d"], vectors[:2], fake)
+    lookup = scale_build.LookupEmbeddings(["a b", "c d"], vectors[:2], fake)
     got = lookup.embed_array(["c d", "zebra crossing"])
     assert np.allclose(got[0], vectors[1]) and lookup.missing == 1
 
@@ -136,7 +136,7 @@ def test_run_compares_the_two_systems_on_a_tiny_corpus(tiny, tmp_path):
 
 
 def test_cold_ui_polls_until_the_server_answers(tmp_path):
-    assert "error" in run.cold_ui(tmp_path, tmp_path, repeats=1, ui_path=tmp_path / "absent.py")
+    assert "error" in cold.cold_ui(tmp_path, tmp_path, repeats=1, ui_path=tmp_path / "absent.py")
     fake_ui = tmp_path / "ui.py"
     fake_ui.write_text(textwrap.dedent("""
         import http.server, os, time
@@ -148,6 +148,6 @@ def test_cold_ui_polls_until_the_server_answers(tmp_path):
                 pass
         http.server.HTTPServer(("127.0.0.1", int(os.environ["QA_PORT"])), H).serve_forever()
     """))
-    out = run.cold_ui(tmp_path, tmp_path, repeats=2, timeout=30, ui_path=fake_ui)
+    out = cold.cold_ui(tmp_path, tmp_path, repeats=2, timeout=30, ui_path=fake_ui)
     assert "error" not in out, out
     assert len(out["times_s"]) == 2 and out["median_s"] >= 0.3

@@ -80,3 +80,31 @@ def corpus_copy(tmp_path):
     dest = tmp_path / "corpus"
     shutil.copytree(CORPUS, dest)
     return dest
+
+
+@pytest.fixture
+def xss_bot(make_corpus, tmp_path, fake_embeddings):
+    """An Answerer over documents holding script payloads (fake embeddings)."""
+    from qa.app.api import Answerer
+    from tests.support.chat import XSS_CORPUS
+
+    return Answerer.from_corpus(make_corpus(XSS_CORPUS), tmp_path / "idx", embeddings=fake_embeddings)
+
+
+SMALL_DOCS = {
+    "a.txt": "Crows are clever birds. They use tools to get food. Crows live in large groups.",
+    "b.md": "# Ravens\n\nRavens are larger than crows. Ravens can mimic human speech.",
+    "c.txt": "Owls hunt at night. Their hearing is very sharp. Owls can turn their heads far.",
+}
+
+
+@pytest.fixture
+def built_index(make_corpus, tmp_path):
+    """(corpus folder, index folder, embeddings) with an up-to-date index of three small documents."""
+    from qa.app.api import Answerer
+    from tests.support.fakes import HashEmbeddings
+
+    root = make_corpus(SMALL_DOCS)
+    emb = HashEmbeddings()
+    Answerer.from_corpus(root, tmp_path / "index", embeddings=emb)
+    return root, tmp_path / "index", emb

@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from qa.app.cli import cli
-from tests.conftest import CORPUS, ROOT
+from tests.conftest import CORPUS
 
 pytestmark = pytest.mark.slow
 

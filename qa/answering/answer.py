@@ -52,12 +52,14 @@ class Citation:
         return [self.text[a:b] for a, b in self.highlights]
 
     def to_dict(self) -> dict:
+        """JSON-able: highlights as lists."""
         d = asdict(self)
         d["highlights"] = [list(h) for h in self.highlights]
         return d
 
     @classmethod
     def from_dict(cls, d: dict) -> "Citation":
+        """Read what :meth:`to_dict` wrote."""
         d = dict(d)
         d["highlights"] = [tuple(h) for h in d.get("highlights", [])]
         return cls(**d)
@@ -76,16 +78,19 @@ class Answer:
     passages: list[Citation] = field(default_factory=list)  # every passage retrieved, best first
 
     def to_dict(self) -> dict:
+        """JSON-able, citations and passages included (the ``/ask`` endpoint returns it)."""
         d = asdict(self)
         d["citations"] = [c.to_dict() for c in self.citations]
         d["passages"] = [p.to_dict() for p in self.passages]
         return d
 
     def to_json(self, **kwargs) -> str:
+        """:meth:`to_dict` as JSON text (``kwargs`` go to ``json.dumps``)."""
         return json.dumps(self.to_dict(), ensure_ascii=False, **kwargs)
 
     @classmethod
     def from_dict(cls, d: dict) -> "Answer":
+        """Read what :meth:`to_dict` wrote."""
         d = dict(d)
         d["citations"] = [Citation.from_dict(c) for c in d.get("citations", [])]
         d["passages"] = [Citation.from_dict(c) for c in d.get("passages", [])]

@@ -7,7 +7,10 @@ The defaults of :class:`EvalConfig` come from the environment (:class:`qa.settin
 from __future__ import annotations
 
 import json
+import os
+import platform
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Callable
 
@@ -34,6 +37,17 @@ class EvalConfig:
     limit: int | None = None
     split: str = "all"
     k: int = _env("top_k")
+
+
+def machine() -> str:
+    """The CPU and its cores, as reports state them: ``"AMD EPYC 7B13, 2 cores"``."""
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as f:
+            cpu = next((line.split(":", 1)[1].strip() for line in f if line.startswith("model name")), cpu)
+    except OSError:
+        pass
+    return f"{cpu}, {os.cpu_count()} cores"
 
 
 def prepare(config: EvalConfig) -> tuple[Path, Path, list[Question], str]:
@@ -81,8 +95,9 @@ def run_evaluation(config: EvalConfig, echo: Callable[[str], None] = print, answ
         stock = StockRecipe.build(load_corpus(corpus_dir), k=config.k)
         stock.ask("warm up")
         results["stock"] = run(lambda q: stock.ask(q.question), questions, progress=True, desc="stock")
+    meta = {"corpus": str(corpus_dir), "questions": len(questions), "split": config.split, "stats": bot.stats,
+            "date": date.today().isoformat(), "machine": machine(), "load_average": round(os.getloadavg()[0], 1)}
     report = build_report(f"{name} ({len(questions)} questions, corpus {corpus_dir}, split {config.split})", results,
-                          k=config.k, meta={"corpus": str(corpus_dir), "questions": len(questions),
-                                            "split": config.split, "stats": bot.stats})
+                          k=config.k, meta=meta)
     write_reports(report, config.out_dir)
     return report

@@ -31,6 +31,7 @@ class ChunkSettings:
     version: int = 1            # bump when the algorithm changes: old indexes rebuild
 
     def to_dict(self) -> dict:
+        """The manifest's ``chunking`` entry."""
         return asdict(self)
 
 
@@ -60,6 +61,7 @@ class Passage:
 
     @property
     def sentence_ids(self) -> range:
+        """Ids of the sentences this passage holds."""
         return range(self.first_sentence, self.last_sentence + 1)
 
     def search_text(self) -> str:

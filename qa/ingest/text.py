@@ -137,7 +137,6 @@ def _split_block(text: str, start: int, end: int) -> list[tuple[int, int]]:
     s = start
     for m in _BOUNDARY.finditer(text, start, end):
         stop = m.end()
-        punct = text[m.start()]
         if text[m.start():m.end()].rstrip("\"'\u201d\u2019)]") == ".":
             if _is_abbreviation(text, m.start()) and not _ends_paragraph(text, stop, end):
                 # "U.S. officials" is one sentence; "in the U.S. The" stays ambiguous and is not split.

@@ -78,6 +78,7 @@ class ArrayEmbeddings(Embeddings):
     model_info: ModelInfo
 
     def embed_array(self, texts: list[str]) -> np.ndarray:  # pragma: no cover - abstract
+        """Unit vectors of ``texts``, one row each."""
         raise NotImplementedError
 
     def query_array(self, text: str) -> np.ndarray:
@@ -85,9 +86,11 @@ class ArrayEmbeddings(Embeddings):
         return self.embed_array([text])[0]
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        """LangChain's interface: :meth:`embed_array` as lists."""
         return self.embed_array(list(texts)).tolist()
 
     def embed_query(self, text: str) -> list[float]:
+        """LangChain's interface: :meth:`query_array` as a list."""
         return self.query_array(text).tolist()
 
 

@@ -1,0 +1,127 @@
+"""The package's shape: each subpackage is one stage of the pipeline, and imports only go
+downstream (ingest <- search <- answering <- app; eval beside them, imported only by the
+CLI, lazily). Modules and functions stay small. Checked by parsing the source, not by importing it."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT
+
+PACKAGE = ROOT / "qa"
+STAGES = ["ingest", "search", "answering", "app"]          # in pipeline order
+TOP_LEVEL = {"errors", "settings"}                         # importable from anywhere
+MAX_MODULE_LINES = 300
+MAX_FUNCTION_LINES = 50
+LONG_OK = "# long:"    # a function longer than the limit says why, in a comment starting so
+
+
+def modules(root: Path = PACKAGE) -> list[Path]:
+    return sorted(root.rglob("*.py"))
+
+
+def module_name(path: Path) -> str:
+    parts = list(path.relative_to(ROOT).with_suffix("").parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def qa_imports(path: Path) -> list[tuple[str, bool]]:
+    """``(imported qa module, inside a function)`` for every import of ``qa`` in ``path``."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    package = module_name(path) if path.name == "__init__.py" else module_name(path).rpartition(".")[0]
+    out = []
+
+    def visit(node, in_function):
+        for child in ast.iter_child_nodes(node):
+            inner = in_function or isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef))
+            if isinstance(child, ast.Import):
+                out.extend((a.name, in_function) for a in child.names if a.name.split(".")[0] == "qa")
+            elif isinstance(child, ast.ImportFrom):
+                if child.level:
+                    base = package.split(".")[:len(package.split(".")) - child.level + 1]
+                    target = ".".join(base + ([child.module] if child.module else []))
+                else:
+                    target = child.module or ""
+                if target.split(".")[0] == "qa":
+                    names = [f"{target}.{a.name}" for a in child.names] if not child.module else [target]
+                    out.extend((n, in_function) for n in names)
+            visit(child, inner)
+
+    visit(tree, False)
+    return out
+
+
+def stage_of(module: str) -> str:
+    """``ingest``, ``search``, ``answering``, ``app``, ``eval``, or the top-level module's name."""
+    parts = module.split(".")
+    return "qa" if len(parts) == 1 or parts[1] == "__main__" else parts[1]
+
+
+def allowed(importer: str, imported: str, in_function: bool) -> bool:
+    src, dst = stage_of(importer), stage_of(imported)
+    if dst in TOP_LEVEL or dst == src or src == "eval":
+        return True
+    if dst == "eval":
+        return importer == "qa.app.cli" and in_function
+    if src in TOP_LEVEL:
+        return False
+    if src == "qa":                      # qa/__init__.py and qa/__main__.py: the public face
+        return True
+    return dst in STAGES and src in STAGES and STAGES.index(dst) < STAGES.index(src)
+
+
+def test_every_module_belongs_to_a_stage():
+    for path in modules():
+        stage = stage_of(module_name(path))
+        assert stage in STAGES + ["eval", "qa"] + sorted(TOP_LEVEL), path
+
+
+def test_imports_only_go_downstream():
+    wrong = [f"{module_name(p)} imports {name}" + (" (in a function)" if lazy else "")
+             for p in modules() for name, lazy in qa_imports(p)
+             if not allowed(module_name(p), name, lazy)]
+    assert not wrong, "\n".join(wrong)
+
+
+def test_the_checker_sees_a_wrong_import(tmp_path):
+    assert not allowed("qa.ingest.corpus", "qa.search.index", False)
+    assert not allowed("qa.search.index", "qa.eval.metrics", True)
+    assert not allowed("qa.app.api", "qa.eval.run", False)
+    assert allowed("qa.app.cli", "qa.eval.run", True) and allowed("qa.eval.run", "qa.app.api", True)
+    assert allowed("qa.answering.extractive", "qa.search.lexical", False)
+    found = qa_imports(PACKAGE / "app" / "cli.py")
+    assert ("qa.eval.run", True) in found and ("qa.settings", False) in found
+
+
+@pytest.mark.parametrize("root", ["qa", "tests", "benchmarks"])
+def test_modules_are_small(root):
+    long = {str(p.relative_to(ROOT)): n for p in modules(ROOT / root)
+            if (n := len(p.read_text(encoding="utf-8").splitlines())) > MAX_MODULE_LINES}
+    assert not long, f"modules over {MAX_MODULE_LINES} lines: {long}"
+
+
+@pytest.mark.parametrize("root", ["qa", "tests", "benchmarks"])
+def test_functions_are_small_or_say_why(root):
+    long = []
+    for path in modules(ROOT / root):
+        lines = path.read_text(encoding="utf-8").splitlines()
+        for node in ast.walk(ast.parse("\n".join(lines))):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                body = lines[node.lineno - 1:node.end_lineno]
+                if len(body) > MAX_FUNCTION_LINES and not any(line.strip().startswith(LONG_OK) for line in body):
+                    long.append(f"{path.relative_to(ROOT)}:{node.lineno} {node.name} ({len(body)} lines)")
+    assert not long, "\n".join(long)
+
+
+def test_no_test_imports_benchmarks_or_patches_sys_path():
+    for path in modules(ROOT / "tests"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                assert not any(a.name.split(".")[0] == "benchmarks" for a in node.names), path
+            if isinstance(node, ast.ImportFrom):
+                assert (node.module or "").split(".")[0] != "benchmarks", path
+            if isinstance(node, ast.Attribute) and node.attr in ("insert", "append", "extend"):
+                assert ast.unparse(node.value) != "sys.path", f"{path}:{node.lineno} patches sys.path"

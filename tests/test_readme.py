@@ -1,0 +1,40 @@
+"""The README's tables are written from their sources (``qa eval`` reports in docs/results/,
+the calibration report, the settings table) by scripts/readme_tables.py, never by hand."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+from tests.conftest import ROOT
+
+SCRIPT = ROOT / "scripts" / "readme_tables.py"
+
+
+def run(*args):
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.run([sys.executable, str(SCRIPT), *map(str, args)], capture_output=True, text=True, env=env,
+                          timeout=120)
+
+
+def test_readme_tables_match_their_sources():
+    result = run("--check")
+    assert result.returncode == 0, result.stderr
+
+
+def test_a_changed_report_makes_the_check_fail_until_the_tables_are_written(tmp_path):
+    readme, results = tmp_path / "README.md", tmp_path / "results"
+    shutil.copy(ROOT / "README.md", readme)
+    shutil.copytree(ROOT / "docs" / "results", results)
+    report = json.loads((results / "bundled.json").read_text())
+    report["systems"]["qa"]["citation_accuracy"] = 0.123456
+    (results / "bundled.json").write_text(json.dumps(report))
+
+    stale = run("--check", "--readme", readme, "--results", results)
+    assert stale.returncode == 1 and "results" in stale.stderr and "settings" not in stale.stderr
+    assert run("--readme", readme, "--results", results).returncode == 0
+    assert "| citation accuracy | 0.123 |" in readme.read_text()
+    assert run("--check", "--readme", readme, "--results", results).returncode == 0
