@@ -137,9 +137,12 @@ def test_queue_settings_come_from_the_environment(monkeypatch):
 
 
 def test_module_does_not_import_gradio():
+    import os
     import subprocess
     import sys
 
+    from tests.conftest import ROOT
+
     code = ("import sys, qa.app.gradio_app, qa.app.render, qa.app.conversation; "
             "assert 'gradio' not in sys.modules, 'gradio imported'")
-    subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=60, env={**os.environ, "PYTHONPATH": str(ROOT)})

@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from qa.app.cli import cli
-from tests.conftest import CORPUS
+from tests.conftest import CORPUS, ROOT
 
 pytestmark = pytest.mark.slow
 
@@ -62,7 +62,7 @@ def test_env_vars_feed_options(runner, bundled_index_dir, bundled):
 
 def test_real_subprocess_cold_answer(bundled_index_dir, bundled, tmp_path):
     """A fresh process answers without importing sentence-transformers (the ONNX path)."""
-    env = {**os.environ, "QA_CORPUS": str(CORPUS), "QA_INDEX": str(bundled_index_dir)}
+    env = {**os.environ, "QA_CORPUS": str(CORPUS), "QA_INDEX": str(bundled_index_dir), "PYTHONPATH": str(ROOT)}
     code = ("import sys, runpy; sys.argv=['qa','ask','--json','When did Iran launch its missile strike on Pakistan?'];"
             "from qa.app.cli import cli\ntry:\n cli()\nexcept SystemExit: pass\n"
             "print('ST_LOADED' if 'sentence_transformers' in sys.modules else 'ST_NOT_LOADED', file=sys.stderr)")
