@@ -23,7 +23,8 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-SETS = [("bundled", "bundled article"), ("xquad-en", "XQuAD-en (all articles as one corpus)")]
+SETS = [("bundled", "bundled article ({questions} questions)"),
+        ("xquad-en", "XQuAD-en ({documents} articles as one corpus, {questions} questions)")]
 
 
 def _rate(v) -> str:
@@ -63,7 +64,8 @@ ROWS = ["answer accuracy (answerable)", "citation accuracy", "highlight accuracy
 def results_table(reports: dict[str, dict]) -> str:
     """The results of every set in ``reports`` side by side, ``qa`` beside the stock recipe."""
     sets = [(key, label) for key, label in SETS if key in reports]
-    head = "| |" + "".join(f" {label} ({reports[key]['meta']['questions']} questions) | |" for key, label in sets)
+    head = "| |" + "".join(f" {label.format(questions=reports[key]['meta']['questions'], **reports[key]['meta']['stats'])} | |"
+                           for key, label in sets)
     columns = [_cells(reports[key], system) for key, _ in sets for system in ("qa", "stock")]
     lines = [head, "|---|" + "---|---|" * len(sets),
              "| metric | " + " | ".join("**qa** | stock recipe" for _ in sets) + " |"]
