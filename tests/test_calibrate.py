@@ -1,19 +1,26 @@
-"""``qa.calibrate`` on synthetic samples whose right answers are known by construction."""
+"""``qa calibrate`` on synthetic samples whose right answers are known by construction, and
+the data it gathers (halves, negatives, provenance)."""
 
 from __future__ import annotations
 
 import numpy as np
 
+from qa.answering.extractive import ExtractiveReader
 from qa.answering.reader import Candidate
 from qa.answering.weights import SENTENCE_FEATURES, Weights
 from qa.eval import calibrate as cal
+from qa.eval import fitting
+from qa.eval.calibration import Dataset, far_questions, provenance
+from qa.eval.questions import Question
 from qa.eval.squad import squad_halves
+
+READER = ExtractiveReader(Weights())
 
 OVERLAP = SENTENCE_FEATURES.index("overlap")
 COSINE = SENTENCE_FEATURES.index("cosine")
 
 
-def synthetic(n: int, seed: int, group: str = "squad-dev") -> list[cal.Sample]:
+def synthetic(n: int, seed: int, group: str = "squad/dev") -> list[cal.Sample]:
     """Answerable samples where the hit is the sentence with the highest ``cosine + 3 * overlap``
     (the other features are noise), and unanswerable ones whose top passage was retrieved weakly."""
     rng = np.random.default_rng(seed)
@@ -27,18 +34,19 @@ def synthetic(n: int, seed: int, group: str = "squad-dev") -> list[cal.Sample]:
             hit[int((X[:, COSINE] + 3 * X[:, OVERLAP]).argmax())] = True
         cands = [Candidate(sid=10 * i + j, passage=0, start=0, end=120, text="x" * 119 + ".",
                            features={**dict(zip(SENTENCE_FEATURES, X[j])), "has_type": 1.0}) for j in range(6)]
+        dense = rng.uniform(0.6, 0.9) if answerable else rng.uniform(0.1, 0.4)
         out.append(cal.Sample(X=X, hit=hit, candidates=cands, typed=0.0,
-                              dense=rng.uniform(0.6, 0.9) if answerable else rng.uniform(0.1, 0.4),
-                              lexical=rng.uniform(0, 1), answerable=answerable, group=group))
+                              top={"dense_score": dense, "lexical_score": rng.uniform(0, 1)},
+                              answerable=answerable, group=group))
     return out
 
 
 def test_fit_learns_which_feature_finds_the_answer_and_when_to_abstain():
     train, held_out = synthetic(300, seed=1), synthetic(300, seed=2)
     start = Weights(sentence={"cosine": 1.0, "overlap": 0.0})
-    before = cal.evaluate_weights(start, held_out)["top1_accuracy"]
-    w = cal.fit(train, start=start)
-    report = cal.evaluate_weights(w, held_out)
+    before = fitting.evaluate_weights(READER, start, held_out)["top1_accuracy"]
+    w = fitting.fit(READER, train)
+    report = fitting.evaluate_weights(READER, w, held_out)
     assert before < 0.6 < 0.9 <= report["top1_accuracy"]
     assert 2 < w.sentence["overlap"] / w.sentence["cosine"] < 4.5
     assert w.confidence["dense"] > 0 and report["auc"] > 0.95
@@ -48,7 +56,7 @@ def test_fit_learns_which_feature_finds_the_answer_and_when_to_abstain():
 
 def test_fit_is_deterministic():
     samples = synthetic(120, seed=3)
-    assert cal.fit(samples) == cal.fit(samples)
+    assert fitting.fit(READER, samples) == fitting.fit(READER, samples)
 
 
 def test_threshold_keeps_false_abstentions_within_budget():
@@ -60,8 +68,8 @@ def test_threshold_keeps_false_abstentions_within_budget():
 
 
 def test_separation_is_roc_auc():
-    assert cal.separation(np.array([0.9, 0.8, 0.2, 0.1]), np.array([True, True, False, False])) == 1.0
-    assert cal.separation(np.array([0.1, 0.9]), np.array([True, False])) == 0.0
+    assert fitting.separation(np.array([0.9, 0.8, 0.2, 0.1]), np.array([True, True, False, False])) == 1.0
+    assert fitting.separation(np.array([0.1, 0.9]), np.array([True, False])) == 0.0
 
 
 def test_squad_halves_split_articles_not_questions():
@@ -70,3 +78,35 @@ def test_squad_halves_split_articles_not_questions():
     titles = [{a["title"] for a in halves[h]["data"]} for h in ("dev", "test")]
     assert titles[0].isdisjoint(titles[1]) and len(titles[0]) + len(titles[1]) == 40
     assert 10 <= len(titles[0]) <= 30
+
+
+def test_every_dataset_weighs_the_same_however_many_questions_it_has():
+    samples = synthetic(30, seed=4, group="big/dev") + synthetic(6, seed=5, group="small/dev/close")
+    w = cal.dataset_weights(samples)
+    assert np.isclose(w[:30].sum(), w[30:].sum()) and np.isclose(w.mean(), 1.0)
+
+
+def test_weighted_threshold_refuses_within_budget_by_weight():
+    conf = np.array([0.1, 0.2, 0.9, 0.95])
+    answerable = np.array([True, True, True, True])
+    # the two low ones weigh 1% each: refusing both stays within a 2% budget
+    assert cal.choose_threshold(conf, answerable, 0.02, np.array([1.0, 1.0, 49.0, 49.0])) == 0.9
+    assert cal.choose_threshold(conf, answerable, 0.02) == 0.1
+
+
+def test_far_negatives_of_a_half_come_from_that_half_only():
+    def ds(name):
+        return Dataset(name, None, {h: [Question(f"{name}-{h}-{i}", f"{name} {h} question {i}?", ["x"])
+                                        for i in range(50)] for h in ("dev", "test")})
+    a, b, c = ds("a"), ds("b"), ds("c")
+    far = far_questions([a, b, c], a, "dev", limit=10)
+    assert len(far) == 20 and all(not q.answers for q in far)
+    assert {q.id.split("-")[0] for q in far} == {"b", "c"} and all("-dev-" in q.id for q in far)
+
+
+def test_provenance_names_inputs_with_their_sha256(tmp_path):
+    f = tmp_path / "data.json"
+    f.write_text("{}")
+    p = provenance(READER, [f], seed=7)
+    assert p["inputs"] == {str(f): "44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a"}
+    assert p["seed"] == 7 and p["command"].startswith("qa") and p["git_commit"]

@@ -61,12 +61,15 @@ def test_env_vars_feed_options(runner, bundled_index_dir, bundled):
 
 
 def test_real_subprocess_cold_answer(bundled_index_dir, bundled, tmp_path):
-    """A fresh process answers without importing sentence-transformers (the ONNX path)."""
+    """A fresh process answers, exact phrase included, without importing sentence-transformers
+    or torch (the ONNX query encoder and the ONNX span reader)."""
     env = {**os.environ, "QA_CORPUS": str(CORPUS), "QA_INDEX": str(bundled_index_dir), "PYTHONPATH": str(ROOT)}
     code = ("import sys, runpy; sys.argv=['qa','ask','--json','When did Iran launch its missile strike on Pakistan?'];"
             "from qa.app.cli import cli\ntry:\n cli()\nexcept SystemExit: pass\n"
-            "print('ST_LOADED' if 'sentence_transformers' in sys.modules else 'ST_NOT_LOADED', file=sys.stderr)")
+            "print('ST_LOADED' if 'sentence_transformers' in sys.modules else 'ST_NOT_LOADED', file=sys.stderr)\n"
+            "print('TORCH_LOADED' if 'torch' in sys.modules else 'TORCH_NOT_LOADED', file=sys.stderr)")
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120)
     assert r.returncode == 0, r.stderr
-    assert json.loads(r.stdout)["citations"]
-    assert "ST_NOT_LOADED" in r.stderr
+    answer = json.loads(r.stdout)
+    assert answer["citations"] and "January 16" in answer["short_answer"]
+    assert "ST_NOT_LOADED" in r.stderr and "TORCH_NOT_LOADED" in r.stderr

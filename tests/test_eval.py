@@ -84,3 +84,54 @@ def test_qa_eval_command_writes_reports(make_corpus, tmp_path, bundled):
     assert set(report["systems"]) == {"qa", "stock"}
     assert report["systems"]["qa"]["questions"] == 2
     assert (out / "chart.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_exact_answer_metrics_score_the_short_answer():
+    q = Question("1", "When?", ["January 16", "16 January"], "", "date")
+    exact = _answer("On January 16, Iran struck. [1]", "On January 16, Iran struck.")
+    exact.short_answer = "January 16"
+    loose = _answer("On January 16, Iran struck. [1]", "On January 16, Iran struck.")
+    loose.short_answer = "On January 16"
+    s = summarize([score(q, exact, 1.0), score(q, loose, 1.0)])
+    assert s["short_exact_match"] == 0.5 and s["short_f1"] == pytest.approx((1.0 + 0.8) / 2)
+    assert summarize([score(q, _answer("x [1]", "x"), 1.0)])["short_f1"] is None   # no exact answers given
+
+
+def test_close_questions_keep_the_answer_passages_from_the_reader(fake_bundled):
+    from qa.eval.questions import close_variants
+    from qa.eval.run import asker
+
+    q = Question("d1", "When did Iran launch its missile strike on Pakistan?", ["January 16"], "", "date")
+    close, = close_variants([q])
+    plain, withheld = asker(fake_bundled)(q), asker(fake_bundled)(close)
+    assert any("January 16" in p.text for p in plain.passages)
+    assert withheld.passages and not any("January 16" in p.text for p in withheld.passages)
+    assert not close.answerable and close.withheld == ["January 16"]
+
+
+def test_squad_questions_split_by_article_not_by_question():
+    data = {"data": [{"title": f"T{i}", "paragraphs": [{"context": "Crows use tools.", "qas": [
+        {"id": f"{i}-{j}", "question": "What do crows use?", "answers": [{"text": "tools", "answer_start": 10}]}
+        for j in range(3)]}]} for i in range(20)]}
+    _, questions = squad_documents(data)
+    by_article = {}
+    for q in questions:
+        by_article.setdefault(q.article, set()).add(split_of(q.half_key))
+    assert all(len(halves) == 1 for halves in by_article.values())
+    assert {h for halves in by_article.values() for h in halves} == {"dev", "test"}
+
+
+def test_a_missing_squad_file_explains_where_the_sets_are(tmp_path):
+    r = CliRunner().invoke(cli, ["eval", "--squad", str(tmp_path / "nope.json"), "--out", str(tmp_path / "o")])
+    assert r.exit_code == 2 and "nope.json" in r.output and "../shared/datasets" in r.output
+
+
+def test_reports_mark_the_sets_the_span_reader_was_trained_on():
+    from tests.conftest import ROOT
+    from qa.eval.run import trained_on
+
+    shared = ROOT.parent / "shared" / "datasets"
+    if not (shared / "xquad-en.json").is_file():
+        pytest.skip("../shared/datasets is not here")
+    assert trained_on(shared / "xquad-en.json") is True
+    assert trained_on(shared / "eval" / "covidqa.json") is False and trained_on(None) is None

@@ -106,11 +106,13 @@ def test_calibration_file_is_versioned_and_checked(tmp_path):
     path.write_text(json.dumps(w.to_dict()), encoding="utf-8")
     assert Weights.load(path) == w
     path.write_text(json.dumps({**w.to_dict(), "format_version": 1}), encoding="utf-8")
-    with pytest.raises(ValueError, match="format version 1; this version of qa reads version 2"):
+    with pytest.raises(ValueError, match="format version 1; this version of qa reads version 3"):
         Weights.load(path)
     path.write_text(json.dumps({**w.to_dict(), "sentence": {"cosine": 1.0, "shoe_size": 3.0}}), encoding="utf-8")
     with pytest.raises(ValueError, match="unknown sentence features \\['shoe_size'\\]"):
         Weights.load(path)
+    with pytest.raises(ValueError, match="holds weights of the 'extractive' reader; expected 'span'"):
+        Weights.load(path, reader="span")
 
 
 def test_shipped_calibration_loads_and_names_known_features():

@@ -12,7 +12,9 @@
 Marker ``[n]`` in ``Answer.text`` refers to ``Answer.citations[n-1]``
 (:data:`MARKER` finds them, :func:`strip_markers` drops them);
 ``Citation.start``/``end`` are offsets into the cited document's text, and
-``highlights`` are ``(start, end)`` spans inside ``Citation.text``.
+``highlights`` are ``(start, end)`` spans inside ``Citation.text``. ``Answer.short_answer``
+is the exact phrase that answers (empty when the reader has none, or abstained), and
+``Citation.answer_spans`` are where that phrase stands inside ``Citation.text``.
 
     >>> strip_markers(a.text)
     'Crows are clever.'
@@ -46,6 +48,7 @@ class Citation:
     title: str = ""
     section: str = ""
     passage_id: int = -1
+    answer_spans: list[tuple[int, int]] = field(default_factory=list)  # the short answer, inside ``text``
 
     def highlighted_text(self) -> list[str]:
         """The highlighted spans' text."""
@@ -55,6 +58,7 @@ class Citation:
         """JSON-able: highlights as lists."""
         d = asdict(self)
         d["highlights"] = [list(h) for h in self.highlights]
+        d["answer_spans"] = [list(s) for s in self.answer_spans]
         return d
 
     @classmethod
@@ -62,6 +66,7 @@ class Citation:
         """Read what :meth:`to_dict` wrote."""
         d = dict(d)
         d["highlights"] = [tuple(h) for h in d.get("highlights", [])]
+        d["answer_spans"] = [tuple(s) for s in d.get("answer_spans", [])]
         return cls(**d)
 
 
@@ -76,6 +81,7 @@ class Answer:
     confidence: float          # in [0, 1]
     query: str = ""            # what was searched (the question, with context from the conversation)
     passages: list[Citation] = field(default_factory=list)  # every passage retrieved, best first
+    short_answer: str = ""     # the exact phrase that answers; "" when abstained or when the reader gives none
 
     def to_dict(self) -> dict:
         """JSON-able, citations and passages included (the ``/ask`` endpoint returns it)."""

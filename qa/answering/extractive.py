@@ -147,26 +147,49 @@ def answer_length(chosen: list[Candidate]) -> int:
 
 
 class ExtractiveReader(Reader):
-    """Answers with the best sentence(s) of the passages, or abstains."""
+    """Answers with the best sentence(s) of the passages, or abstains.
+
+    :meth:`read` is written as steps a subclass may extend (the span reader adds its model's
+    features in :meth:`candidates` and :meth:`answer_features`, and the exact phrase in :meth:`compose`)."""
+
+    kind = "extractive"
+    ranked_features = staticmethod(ranked_features)   # answer features of stored candidates (``qa calibrate``)
 
     def __init__(self, weights: Weights | None = None, max_chars: int = MAX_ANSWER_CHARS):
-        self.weights = weights or default_weights()
+        self.weights = weights or default_weights(self.kind)
         self.max_chars = max_chars
+
+    def candidates(self, question: str, query: str, passages: list[Document]) -> list[Candidate]:
+        """Every distinct sentence of ``passages``, with its features."""
+        return sentence_features(question, query, passages)
+
+    def answer_features(self, question: str, ranked: list[Candidate], passages: list[Document]) -> dict:
+        """What ``confidence`` is computed from: :attr:`ranked_features` of the ranked candidates,
+        whether the question asks for a date, number, person or place, and the top passage."""
+        typed = 1.0 if answer_type(question) in TYPED_KINDS else 0.0
+        return self.ranked_features(ranked, typed, passages[0].metadata if passages else {})
+
+    def choose(self, ranked: list[Candidate]) -> list[Candidate]:
+        """The sentences of the answer, in reading order (:func:`choose_sentences`)."""
+        chosen = choose_sentences(ranked, self.weights.second_ratio, self.max_chars)
+        return sorted(chosen, key=lambda c: (c.passage, c.start))
+
+    def compose(self, question, query, confidence, ranked, chosen, passages, retrieved) -> Answer:
+        """The answer from the chosen sentences (:func:`~qa.answering.reader.compose`)."""
+        return compose(question, query, confidence, chosen, passages, retrieved, self.max_chars)
 
     def read(self, question, passages, *, query=None, history=None) -> Answer:
         """The best sentence(s) of ``passages`` for ``question``, cited and highlighted; an
         abstention when none is likely enough to answer it (``confidence`` below the threshold)."""
         query = query or question
         retrieved = [citation_of(p, []) for p in passages]
-        cands = sentence_features(question, query, passages)
+        cands = self.candidates(question, query, passages)
         for c in cands:
             c.score = self.weights.score(c.features)
         cands.sort(key=lambda c: (-c.score, c.sid))
         if not cands:
             return abstain(question, query, 0.0, retrieved)
-        confidence = self.weights.confidence_of(answer_features(question, cands, passages))
+        confidence = self.weights.confidence_of(self.answer_features(question, cands, passages))
         if confidence < self.weights.threshold:
             return abstain(question, query, confidence, retrieved)
-        chosen = choose_sentences(cands, self.weights.second_ratio, self.max_chars)
-        chosen.sort(key=lambda c: (c.passage, c.start))
-        return compose(question, query, confidence, chosen, passages, retrieved, self.max_chars)
+        return self.compose(question, query, confidence, cands, self.choose(cands), passages, retrieved)

@@ -45,6 +45,7 @@ class Candidate:
     text: str
     features: dict = field(default_factory=dict)
     score: float = 0.0
+    span: tuple[int, int] | None = None   # the best answer span inside it (document offsets), when a reader finds one
 
 
 def citation_of(p: Document, highlights) -> Citation:
@@ -66,9 +67,22 @@ def clip(text: str, limit: int) -> str:
     return cut.rstrip(",;:") + "\u2026"
 
 
+@dataclass(frozen=True)
+class ShortAnswer:
+    """The exact phrase that answers: characters ``start:end`` of the document, inside
+    retrieved passage number ``passage``."""
+
+    passage: int
+    start: int
+    end: int
+    text: str
+
+
 def compose(question: str, query: str, confidence: float, chosen: list[Candidate], passages: list[Document],
-            retrieved: list[Citation], max_chars: int) -> Answer:
-    """Answer text from the chosen sentences, each followed by its citation marker."""
+            retrieved: list[Citation], max_chars: int, short: ShortAnswer | None = None) -> Answer:
+    """Answer text from the chosen sentences, each followed by its citation marker; with
+    ``short``, the phrase becomes ``Answer.short_answer`` and an ``answer_spans`` entry of its
+    passage's citation (that passage is among the chosen sentences')."""
     order: list[int] = []
     highlights: dict[int, list[tuple[int, int]]] = {}
     parts = []
@@ -83,8 +97,12 @@ def compose(question: str, query: str, confidence: float, chosen: list[Candidate
         parts.append(sentence + marker)
         budget -= len(sentence) + len(marker) + 1
     citations = [citation_of(passages[i], sorted(highlights[i])) for i in order]
+    if short is not None and short.passage in order:
+        p0 = passages[short.passage].metadata["start"]
+        citations[order.index(short.passage)].answer_spans = [(short.start - p0, short.end - p0)]
     return Answer(question=question, text=" ".join(parts), citations=citations, abstained=False,
-                  confidence=round(confidence, 4), query=query, passages=retrieved)
+                  confidence=round(confidence, 4), query=query, passages=retrieved,
+                  short_answer=short.text if short is not None and short.passage in order else "")
 
 
 def abstain(question: str, query: str, confidence: float, retrieved: list[Citation]) -> Answer:

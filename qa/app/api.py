@@ -16,7 +16,7 @@ import unicodedata
 from pathlib import Path
 
 from ..answering.answer import Answer
-from ..answering.extractive import ExtractiveReader
+from ..answering.readers import make_reader
 from ..answering.reader import Reader
 from ..errors import QuestionError
 from ..ingest.corpus import load_corpus
@@ -88,7 +88,7 @@ class Answerer:
 
         self.index = index
         self.embeddings = embeddings
-        self.reader = reader or ExtractiveReader()
+        self.reader = reader or make_reader()
         self.retriever = retriever or HybridRetriever(index=index, embeddings=embeddings,
                                                       k=k or Settings.get("top_k"))
         self.chain = build_chain(self.retriever, self.reader)

@@ -110,6 +110,8 @@ def render_answer(answer) -> str:
     if answer.abstained:
         lines.append(f"(confidence {answer.confidence:.2f})")
         return "\n".join(lines)
+    if answer.short_answer:
+        lines.insert(0, f"Answer: {answer.short_answer}")
     lines.append(f"Sources (confidence {answer.confidence:.2f}):")
     for n, c in enumerate(answer.citations, 1):
         where = f"{c.source}" + (f" \u00a7 {c.section}" if c.section else "")
@@ -152,8 +154,9 @@ def ask(question, corpus_dir, index_dir, as_json, no_rebuild, top_k):
 @cli.command("eval")
 @click.option("--questions", type=click.Path(path_type=Path, dir_okay=False),
               help=_from_env("questions", "JSONL question set."))
-@click.option("--squad", type=click.Path(path_type=Path, dir_okay=False, exists=True),
-              help="A SQuAD-format JSON file: its articles become the corpus, its questions the set.")
+@click.option("--squad", type=click.Path(path_type=Path, dir_okay=False),
+              help="A SQuAD-format JSON file: its articles become the corpus, its questions the set "
+                   "(public ones: ../shared/datasets).")
 @corpus_option
 @index_option
 @click.option("--out", "out_dir", type=click.Path(path_type=Path, file_okay=False), default="eval-results",
@@ -162,15 +165,20 @@ def ask(question, corpus_dir, index_dir, as_json, no_rebuild, top_k):
               help="Also run the stock LangChain recipe on the same questions.")
 @click.option("--limit", type=click.IntRange(1), help="Only the first N questions.")
 @click.option("--split", type=click.Choice(["all", "dev", "test"]), default="all", show_default=True,
-              help="dev/test halves of the set (by question id), to check tuning on unseen questions.")
-def eval_command(questions, squad, corpus_dir, index_dir, out_dir, stock, limit, split):
+              help="dev/test halves of the set (by article for a SQuAD file, else by question id), "
+                   "to check tuning on unseen questions.")
+@click.option("--close/--no-close", default=True, show_default=True,
+              help="SQuAD file: also ask each answerable question with its answer-bearing passages withheld "
+                   "(a close unanswerable question).")
+@click.option("--extractive", is_flag=True, help="Also score the extractive reader, over the same index.")
+def eval_command(questions, squad, corpus_dir, index_dir, out_dir, stock, limit, split, close, extractive):
     """Score the answerer on a question set (default: the bundled one), beside the stock recipe."""
     from ..eval.report import markdown
     from ..eval.run import EvalConfig, run_evaluation
 
     config = EvalConfig(questions=_setting(questions, "questions"), squad=squad,
                         corpus_dir=_setting(corpus_dir, "corpus"), index_dir=_setting(index_dir, "index"),
-                        out_dir=out_dir, stock=stock, limit=limit, split=split)
+                        out_dir=out_dir, stock=stock, limit=limit, split=split, close=close, extractive=extractive)
     try:
         report = run_evaluation(config, echo=lambda m: click.echo(m, err=True))
     except (QAError, ValueError, FileNotFoundError) as exc:
@@ -180,25 +188,45 @@ def eval_command(questions, squad, corpus_dir, index_dir, out_dir, stock, limit,
     click.echo(f"\nWrote {out_dir / 'report.json'}, {out_dir / 'report.md'} and {out_dir / 'chart.png'}.")
 
 
+SHARED = Path("../shared/datasets")
+
+
 @cli.command()
-@click.option("--squad", type=click.Path(path_type=Path, dir_okay=False, exists=True),
-              default="../shared/datasets/xquad-en.json", show_default=True,
-              help="SQuAD-format file, split by article into dev (fit) and test (check) halves.")
+@click.option("--reader", "reader_kind", type=click.Choice(["span", "extractive"]), default="span", show_default=True,
+              help="Whose weights to fit.")
+@click.option("--squad", type=click.Path(path_type=Path, dir_okay=False), multiple=True,
+              default=[SHARED / "xquad-en.json", SHARED / "eval" / "covidqa.json"], show_default=True,
+              help="SQuAD-format files (repeat the option), each split by article into dev (fit) and test halves.")
 @click.option("--questions", type=click.Path(path_type=Path, dir_okay=False),
               help=_from_env("questions", "JSONL set over --corpus; only its dev split is fitted on."))
 @corpus_option
 @click.option("--work", type=click.Path(path_type=Path, file_okay=False), default="eval-results/calibration",
-              show_default=True, help="Scratch folder for the SQuAD corpora and indexes.")
-@click.option("--write/--dry-run", default=True, show_default=True, help="Write the reader's calibration.json.")
-def calibrate(squad, questions, corpus_dir, work, write):
-    """Fit the reader's weights and abstention threshold on data (dev halves), check on the test halves."""
-    from ..eval.calibration import run_calibration, save
+              show_default=True, help="Scratch folder for the corpora, indexes and the fitted file.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the random search.")
+@click.option("--write", is_flag=True, help="Replace the shipped calibration file (default: write it under --work).")
+def calibrate(reader_kind, squad, questions, corpus_dir, work, seed, write):
+    """Fit a reader's weights and abstention threshold on data (dev halves), check on the test halves."""
+    from ..answering.readers import make_reader
+    from ..answering.weights import Weights, calibration_file
+    from ..eval.calibration import run_calibration, save, set_dataset, squad_dataset
 
-    weights, report = run_calibration(squad, _setting(questions, "questions"), _setting(corpus_dir, "corpus"), work,
-                                      echo=lambda m: click.echo(m, err=True))
+    missing = [str(p) for p in squad if not Path(p).is_file()]
+    if missing:
+        fail(ConfigError(f"SQuAD-format file(s) not found: {', '.join(missing)}.",
+                         hint="Calibration reads the public QA data in ../shared/datasets (see README, Evaluation)."))
+    datasets = [squad_dataset(Path(p), work) for p in squad]
+    questions = _setting(questions, "questions")
+    if questions and Path(questions).is_file():
+        datasets.append(set_dataset(Path(questions), _setting(corpus_dir, "corpus")))
+    reader = make_reader(reader_kind)
+    weights, report = run_calibration(reader, datasets, work, seed=seed, echo=lambda m: click.echo(m, err=True))
     click.echo(json.dumps({"weights": weights.to_dict(), **report}, indent=2))
-    if write:
-        click.echo(f"Wrote {save(weights, report)}", err=True)
+    path = save(weights, report, None if write else Path(work) / f"{reader_kind}.json")
+    shipped = Weights.load(reader=reader_kind)
+    same = (shipped.sentence, shipped.confidence, shipped.bias, shipped.threshold, shipped.second_ratio) == \
+        (weights.sentence, weights.confidence, weights.bias, weights.threshold, weights.second_ratio)
+    click.echo(f"Wrote {path}; the weights are {'the same as' if same else 'not the same as'} "
+               f"{calibration_file(reader_kind)}.", err=True)
 
 
 def main():

@@ -20,6 +20,7 @@ chat bubbles (which Gradio renders as Markdown) and in the sources panel alike.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import replace
 
 from ..answering.answer import MARKER, Answer, Citation
 from .conversation import GENERIC_ERROR, ChatTurn, as_turn
@@ -62,24 +63,50 @@ def _merge(spans: Iterable[tuple[int, int]], length: int) -> list[tuple[int, int
     return [(a, b) for a, b in out]
 
 
-def highlight(text: str, spans: Iterable[tuple[int, int]]) -> str:
-    """``text`` escaped, with each ``(start, end)`` span wrapped in ``<mark>``.
+def highlight(text: str, spans: Iterable[tuple[int, int]], phrases: Iterable[tuple[int, int]] = ()) -> str:
+    """``text`` escaped, with each ``(start, end)`` span wrapped in ``<mark>``, and each of
+    ``phrases`` (the exact answer, inside a highlighted sentence) marked more strongly.
 
     >>> highlight("a <b> c", [(2, 5)])
     'a <mark>&#60;b&#62;</mark> c'
+    >>> highlight("On May 1 it rained.", [(0, 19)], [(3, 8)])
+    '<mark>On <strong class="qa-phrase">May 1</strong> it rained.</mark>'
     """
+    strong = _merge(phrases, len(text))
+    marks = _merge(list(spans) + [p for p in strong], len(text))
     out, pos = [], 0
-    for a, b in _merge(spans, len(text)):
-        out += [escape_text(text[pos:a]), "<mark>", escape_text(text[a:b]), "</mark>"]
+    for a, b in marks:
+        out += [escape_text(text[pos:a]), "<mark>", _phrases(text, a, b, strong), "</mark>"]
         pos = b
     out.append(escape_text(text[pos:]))
+    return "".join(out)
+
+
+def _phrases(text: str, a: int, b: int, strong: list[tuple[int, int]]) -> str:
+    """``text[a:b]`` escaped, the parts inside ``strong`` spans in ``<strong class="qa-phrase">``."""
+    out, pos = [], a
+    for s, e in strong:
+        s, e = max(s, a), min(e, b)
+        if s >= e:
+            continue
+        out += [escape_text(text[pos:s]), '<strong class="qa-phrase">', escape_text(text[s:e]), "</strong>"]
+        pos = e
+    out.append(escape_text(text[pos:b]))
     return "".join(out)
 
 
 # ---------------------------------------------------------------------------------------------- answers
 
 def render_answer_text(answer: Answer) -> str:
-    """The answer text escaped, its ``[n]`` markers as small numbered badges."""
+    """The answer text escaped, its ``[n]`` markers as small numbered badges, and the exact
+    answer (``short_answer``), where it first stands in the text, marked."""
+    phrase = answer.short_answer.strip() if not answer.abstained else ""
+    at = answer.text.find(phrase) if phrase else -1
+    if at >= 0:
+        marked = Answer(**{**answer.__dict__, "text": answer.text[:at], "short_answer": ""})
+        rest = Answer(**{**answer.__dict__, "text": answer.text[at + len(phrase):], "short_answer": ""})
+        return (render_answer_text(marked) + f'<strong class="qa-phrase">{escape_text(phrase)}</strong>'
+                + render_answer_text(rest))
     out, pos = [], 0
     n_cited = len(answer.citations)
     for m in MARKER.finditer(answer.text):
@@ -169,7 +196,7 @@ def render_in_document(c: Citation, doc_text: str | None, window: int = CONTEXT_
     before = f'<div class="qa-muted qa-gap">… {lo:,} characters before …</div>' if lo > 0 else ""
     after = f'<div class="qa-muted qa-gap">… {len(doc_text) - hi:,} characters after …</div>' \
         if hi < len(doc_text) else ""
-    return (f'{before}{escape_text(doc_text[lo:start])}<span class="qa-here">{highlight(c.text, c.highlights)}'
+    return (f'{before}{escape_text(doc_text[lo:start])}<span class="qa-here">{highlight(c.text, c.highlights, c.answer_spans)}'
             f'</span>{escape_text(doc_text[end:hi])}{after}')
 
 
@@ -185,8 +212,8 @@ def render_source_card(n: int | None, c: Citation, doc_text: str | None, *, high
     title = escape_text(c.title or c.source)
     number = f'<span class="qa-num">{n}</span>' if n is not None else ""
     if not highlighted:
-        c = Citation(c.source, c.text, c.start, c.end, [], c.score, c.title, c.section, c.passage_id)
-    passage = highlight(c.text, c.highlights)
+        c = replace(c, highlights=[], answer_spans=[])
+    passage = highlight(c.text, c.highlights, c.answer_spans)
     context = render_in_document(c, doc_text)
     details = (f'<details class="qa-context"><summary>Show in document</summary>'
                f'<div class="qa-doc-view">{context}</div></details>') if context else ""

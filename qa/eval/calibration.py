@@ -1,68 +1,156 @@
-"""``qa calibrate``: gather samples from a SQuAD file (split in halves by article) and the
-bundled question set, fit the reader's weights on the dev halves (:mod:`qa.eval.calibrate`),
-report them on both halves, and write ``calibration.json``.
+"""``qa calibrate``: gather samples, fit a reader's weights on the dev halves
+(:mod:`qa.eval.fitting`), report them on both halves, and write them with their provenance.
+
+The data (every half split by a hash: SQuAD-format files by article title, the question set
+by question id, :func:`~qa.eval.questions.split_of`):
+
+* each SQuAD-format file (by default XQuAD and COVID-QA from ``../shared/datasets``) becomes one
+  corpus; its questions are answerable, and two kinds of unanswerable ones come with them:
+  *close* (every other question of the half, with the passages that hold its answers removed:
+  the topic is there, the fact is not) and *far* (questions of the same half of the other
+  data sets, whose documents are not in this corpus);
+* the question set over its corpus (the bundled one by default): its own unanswerable
+  questions, close and far ones as above.
+
+Only dev-half questions are fitted on, and every negative of a dev sample is made from dev-half
+questions; test halves are the held-out check.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
+import subprocess
+import sys
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from ..answering.weights import CALIBRATION_FILE, Weights
-from . import calibrate as cal
+from ..answering.weights import Weights, calibration_file
+from .calibrate import collect
+from .fitting import evaluate_weights, fit, trade_off
 from .questions import Question, load_questions, split_of
-from .squad import load_squad, squad_halves, write_corpus
+from .squad import load_squad, squad_documents, squad_halves, write_corpus
 
-HALVES = (("dev", "test"), ("test", "dev"))   # (half fitted or checked, the other half)
+HALVES = ("dev", "test")
+FAR_PER_DATASET = 150       # far unanswerable questions taken from each other data set, per half
 REPORT_DIGITS = 4
+TRADE_OFF = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
 
 
-def _squad_samples(squad: Path, work: Path, echo: Callable[[str], None]) -> tuple[dict, object]:
-    """Samples of each SQuAD half over its own corpus: answerable, far and close unanswerable
-    (see :mod:`qa.eval.calibrate`); and the embeddings loaded on the way."""
+@dataclass
+class Dataset:
+    """A corpus and its questions, by half; ``files``: what it was read from."""
+
+    name: str
+    corpus: Path
+    questions: dict[str, list[Question]]
+    files: list[Path] = field(default_factory=list)
+
+
+def squad_dataset(path: Path, work: Path) -> Dataset:
+    """A SQuAD-format file as a corpus under ``work`` and its questions split by article."""
+    data = load_squad(path)
+    folder, questions = write_corpus(data, work / f"{path.stem}-corpus")
+    dev_ids = {q.id for q in squad_documents(squad_halves(data)["dev"])[1]}
+    halves = {h: [q for q in questions if (q.id in dev_ids) == (h == "dev")] for h in HALVES}
+    return Dataset(path.stem, folder, halves, [path])
+
+
+def set_dataset(questions: Path, corpus: Path) -> Dataset:
+    """The question set over its corpus, split by question id."""
+    qs = load_questions(questions)
+    files = [questions] + sorted(p for p in Path(corpus).rglob("*") if p.is_file())
+    return Dataset("set", Path(corpus), {h: [q for q in qs if split_of(q.id) == h] for h in HALVES}, files)
+
+
+def far_questions(datasets: list[Dataset], this: Dataset, half: str, limit: int = FAR_PER_DATASET) -> list[Question]:
+    """Questions of ``half`` of the other data sets, as unanswerable ones (evenly spread, ``limit`` each)."""
+    out = []
+    for other in datasets:
+        if other is not this:
+            qs = [q for q in other.questions[half] if not q.history]
+            step = max(1, len(qs) // limit)
+            out += [Question(q.id, q.question, [], "", "unanswerable") for q in qs[::step][:limit]]
+    return out
+
+
+def gather(reader, datasets: list[Dataset], work: Path, echo: Callable[[str], None]) -> dict[str, list]:
+    """Samples of every data set and half: answerable, close and far unanswerable questions."""
     from ..app.api import Answerer
 
-    halves = squad_halves(load_squad(squad))
-    samples = {"dev": [], "test": []}
+    samples = {h: [] for h in HALVES}
     embeddings = None
-    for half, other in HALVES:
-        folder, qs = write_corpus(halves[half], work / f"{half}-corpus")
-        _, other_qs = write_corpus(halves[other], work / f"{other}-unused")
-        bot = Answerer.from_corpus(folder, work / f"{half}-index", embeddings=embeddings)
+    for ds in datasets:
+        bot = Answerer.from_corpus(ds.corpus, work / f"{ds.name}-index", embeddings=embeddings,
+                                   reader=reader)
         embeddings = bot.embeddings
-        far = [Question(q.id, q.question, [], "", "unanswerable") for q in other_qs[::2]]
-        samples[half] += (cal.collect(bot.retriever, qs, f"squad-{half}")
-                          + cal.collect(bot.retriever, far, f"squad-{half}-far")
-                          + cal.collect(bot.retriever, qs[1::2], f"squad-{half}-close", close=True))
-        echo(f"SQuAD {half}: {len(qs)} answerable, {len(far)} far and {len(qs[1::2])} close unanswerable over {folder}")
-    return samples, embeddings
+        for half in HALVES:
+            qs = ds.questions[half]
+            close = [q for q in qs[1::2] if q.answerable]
+            far = far_questions(datasets, ds, half)
+            samples[half] += (collect(reader, bot.retriever, qs, f"{ds.name}/{half}")
+                              + collect(reader, bot.retriever, close, f"{ds.name}/{half}/close", close=True)
+                              + collect(reader, bot.retriever, far, f"{ds.name}/{half}/far"))
+            echo(f"{ds.name} {half}: {len(qs)} questions, {len(close)} close and {len(far)} far unanswerable")
+    return samples
 
 
-def run_calibration(squad: Path, questions: Path | None, corpus_dir: Path, work: Path,
+def report_of(reader, weights: Weights, samples: dict[str, list]) -> dict:
+    """How the weights do on each half, each data set's halves, and the held-out trade-off."""
+    report = {"fitted_on": sorted({s.group for s in samples["dev"]})}
+    for half in HALVES:
+        report[half] = evaluate_weights(reader, weights, samples[half])
+        for name in sorted({s.dataset for s in samples[half]}):
+            report[f"{name}/{half}"] = evaluate_weights(reader, weights, [s for s in samples[half] if s.dataset == name])
+    report["test_trade_off"] = trade_off(reader, weights, samples["test"], TRADE_OFF)
+    return round_floats(report)
+
+
+def run_calibration(reader, datasets: list[Dataset], work: Path, seed: int = 0,
                     echo: Callable[[str], None] = print) -> tuple[Weights, dict]:
-    """Fitted weights and their report: fitted on the dev samples, evaluated on dev, test and each group."""
-    from ..app.api import Answerer
-
-    samples, embeddings = _squad_samples(Path(squad), Path(work), echo)
-    if questions and Path(questions).is_file():
-        qs = load_questions(questions)
-        bot = Answerer.from_corpus(corpus_dir, Path(work) / "set-index", embeddings=embeddings)
-        for half in ("dev", "test"):
-            samples[half] += cal.collect(bot.retriever, [q for q in qs if split_of(q.id) == half], f"set-{half}")
-    weights = cal.fit(samples["dev"])
-    report = {"fitted_on": sorted({s.group for s in samples["dev"]}),
-              "dev": cal.evaluate_weights(weights, samples["dev"]),
-              "test": cal.evaluate_weights(weights, samples["test"])}
-    everything = samples["dev"] + samples["test"]
-    for group in sorted({s.group.replace("-far", "").replace("-close", "") for s in everything}):
-        report[group] = cal.evaluate_weights(weights, [s for s in everything if s.group.startswith(group)])
-    return weights, round_floats(report)
+    """Fitted weights (with provenance) and their report."""
+    samples = gather(reader, datasets, Path(work), echo)
+    weights = fit(reader, samples["dev"], seed=seed)
+    files = [f for ds in datasets for f in ds.files]
+    weights = type(weights)(**{**weights.__dict__, "provenance": provenance(reader, files, seed)})
+    return weights, report_of(reader, weights, samples)
 
 
-def save(w: Weights, report: dict, path: Path = CALIBRATION_FILE) -> Path:
-    """Write the weights and their report as the reader's calibration file."""
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def git_commit() -> str:
+    """The checkout's commit, with ``+dirty`` when it has changes; ``unknown`` outside git."""
+    try:
+        head = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], capture_output=True,
+                               text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return head + ("+dirty" if dirty else "")
+
+
+def provenance(reader, files: list[Path], seed: int) -> dict:
+    """What the weights were fitted from: every input file's sha256, the seed, the models, the commit, the command."""
+    models = {}
+    model = getattr(reader, "model", None)
+    if model is not None:
+        models["span_reader"] = model.manifest.model_sha256
+    return {"inputs": {str(f): sha256_file(f) for f in files}, "seed": seed, "models": models,
+            "git_commit": git_commit(), "command": " ".join(["qa", *sys.argv[1:]])}
+
+
+def save(w: Weights, report: dict, path: Path | None = None) -> Path:
+    """Write the weights and their report (default: the reader's shipped calibration file)."""
+    path = Path(path) if path else calibration_file(w.reader)
+    path.parent.mkdir(parents=True, exist_ok=True)
     data = w.to_dict()
     data["report"] = report
     path.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")

@@ -8,6 +8,8 @@ Metrics (:func:`summarize`):
 - ``citation_accuracy``: a cited passage contains the evidence (answered, answerable questions),
 - ``highlight_accuracy``: the highlighted spans cover the evidence (same questions),
 - ``abstention_precision`` / ``abstention_recall``: of abstentions, how many were right; of unanswerable questions, how many abstained,
+- ``short_exact_match`` / ``short_f1``: the exact answer (``Answer.short_answer``) against the best
+  reference, answerable questions (an abstention scores 0; ``None`` for a system that gives no exact answers),
 - ``followup_accuracy``, ``latency_p50_ms`` / ``latency_p95_ms``, ``median_answer_chars``.
 
     >>> normalize("The  \u201cU.S.\u201d Treasury!")
@@ -93,6 +95,9 @@ class Outcome:
     highlight_ok: bool | None
     latency_ms: float
     expected: list[str]
+    short_answer: str = ""
+    short_em: float = 0.0
+    short_f1: float = 0.0
 
 
 def is_correct(q: Question, a: Answer) -> bool:
@@ -120,8 +125,11 @@ def score(q: Question, a: Answer, latency_ms: float) -> Outcome:
     if q.answerable and not a.abstained and q.evidence:
         cited_ok = any(contains(c.text, q.evidence) for c in a.citations)
         highlight_ok = any(contains(" ".join(c.highlighted_text()), q.evidence) for c in a.citations)
+    short = "" if a.abstained else a.short_answer
+    short_em = max((float(normalize(short) == normalize(ans)) for ans in q.answers), default=0.0) if short else 0.0
+    short_f1 = max((token_f1(short, ans) for ans in q.answers), default=0.0) if short else 0.0
     return Outcome(q.id, q.type, q.question, q.answerable, a.text, a.abstained, a.confidence, is_correct(q, a), f1,
-                   rank, cited_ok, highlight_ok, latency_ms, q.answers)
+                   rank, cited_ok, highlight_ok, latency_ms, q.answers, short, short_em, short_f1)
 
 
 def summarize(outcomes: list[Outcome], k: int = 4) -> dict:
@@ -130,6 +138,7 @@ def summarize(outcomes: list[Outcome], k: int = 4) -> dict:
     unans = [o for o in outcomes if not o.answerable]
     abstained = [o for o in outcomes if o.abstained]
     answered_text = [len(strip_markers(o.answer)) for o in outcomes if not o.abstained]
+    gives_short = any(o.short_answer for o in outcomes)
     return {
         "questions": len(outcomes),
         "answerable": len(ans),
@@ -138,6 +147,8 @@ def summarize(outcomes: list[Outcome], k: int = 4) -> dict:
         "answer_accuracy": mean([o.correct for o in ans]),
         "overall_accuracy": mean([o.correct for o in outcomes]),
         "token_f1": mean([o.f1 for o in ans]),
+        "short_exact_match": mean([o.short_em for o in ans]) if gives_short else None,
+        "short_f1": mean([o.short_f1 for o in ans]) if gives_short else None,
         "citation_accuracy": mean([o.cited_ok for o in ans]),
         "highlight_accuracy": mean([o.highlight_ok for o in ans]),
         "abstention_precision": mean([not o.answerable for o in abstained]) if abstained else None,

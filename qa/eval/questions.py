@@ -27,6 +27,13 @@ class Question:
     evidence: str = ""
     type: str = "fact"
     history: list[tuple[str, str]] = field(default_factory=list)
+    article: str = ""          # the document it was written from (SQuAD-format sets): halves split by it
+    withheld: list[str] = field(default_factory=list)   # passages holding any of these are kept from the reader
+
+    @property
+    def half_key(self) -> str:
+        """What :func:`split_of` splits by: the article when known (a SQuAD set), else the id."""
+        return self.article or self.id
 
     @property
     def answerable(self) -> bool:
@@ -54,3 +61,16 @@ def split_of(key: str) -> str:
     """A stable half per key (a question id, or an article title): ``"dev"`` (tuned on)
     or ``"test"`` (held out), from a hash of the key."""
     return "dev" if hashlib.sha256(key.encode()).digest()[0] % 2 == 0 else "test"
+
+
+def close_variants(questions: list[Question]) -> list[Question]:
+    """A "close" unanswerable question for each answerable one: the same question, asked with
+    the passages that hold its answers kept from the reader (the topic is there, the fact is not).
+
+    >>> q = Question("7", "Who built it?", ["Jane"], article="Bridges")
+    >>> c = close_variants([q])[0]
+    >>> c.id, c.answers, c.withheld, c.type, c.article
+    ('7/close', [], ['Jane'], 'close', 'Bridges')
+    """
+    return [Question(f"{q.id}/close", q.question, [], "", "close", list(q.history), q.article, list(q.answers))
+            for q in questions if q.answerable]

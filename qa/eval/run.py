@@ -16,7 +16,7 @@ from typing import Callable
 
 from ..settings import Settings
 from .metrics import run
-from .questions import Question, load_questions, split_of
+from .questions import Question, close_variants, load_questions, split_of
 from .report import Report, build_report, chart, markdown
 
 
@@ -37,6 +37,8 @@ class EvalConfig:
     limit: int | None = None
     split: str = "all"
     k: int = _env("top_k")
+    close: bool = True           # SQuAD-format sets: add a "close" unanswerable question per answerable one
+    extractive: bool = False     # also score the extractive reader (over the same index)
 
 
 def machine() -> str:
@@ -51,16 +53,58 @@ def machine() -> str:
 
 
 def prepare(config: EvalConfig) -> tuple[Path, Path, list[Question], str]:
-    """``(corpus folder, index folder, questions, name of the set)`` for ``config``."""
+    """``(corpus folder, index folder, questions, name of the set)`` for ``config``: the split,
+    the limit and (SQuAD-format sets) the close unanswerable questions applied."""
     if config.squad:
         from .squad import load_squad, write_corpus
 
-        corpus_dir = config.out_dir / "squad-corpus"
-        corpus_dir, questions = write_corpus(load_squad(config.squad), corpus_dir)
-        return corpus_dir, config.out_dir / "squad-index", questions, f"SQuAD file {config.squad.name}"
-    if not config.questions or not Path(config.questions).is_file():
+        if not Path(config.squad).is_file():
+            raise FileNotFoundError(f"SQuAD-format file {str(config.squad)!r} not found. The public sets live in "
+                                    "../shared/datasets (see the README's Evaluation section).")
+        corpus_dir, questions = write_corpus(load_squad(config.squad), config.out_dir / "squad-corpus")
+        index_dir, name = config.out_dir / "squad-index", f"SQuAD file {config.squad.name}"
+    elif not config.questions or not Path(config.questions).is_file():
         raise FileNotFoundError(f"Question set {str(config.questions)!r} not found; pass --questions FILE or --squad FILE.")
-    return config.corpus_dir, config.index_dir, load_questions(config.questions), f"{config.questions}"
+    else:
+        corpus_dir, index_dir, questions, name = config.corpus_dir, config.index_dir, \
+            load_questions(config.questions), f"{config.questions}"
+    if config.split != "all":
+        questions = [q for q in questions if split_of(q.half_key) == config.split]
+    if config.limit:
+        questions = questions[:config.limit]
+    if config.squad and config.close:
+        questions = questions + close_variants(questions)
+    return corpus_dir, index_dir, questions, name
+
+
+def trained_on(path: Path | None) -> bool | None:
+    """Was the span reader trained on this file? (Its manifest lists the sha256 of its training
+    data.) ``None`` for no file."""
+    if path is None:
+        return None
+    from ..answering.span_model import MODEL_DIR, Manifest, sha256_of
+
+    return sha256_of(Path(path)) in {t["sha256"] for t in Manifest.load(MODEL_DIR).trained_on}
+
+
+def asker(bot, reader=None) -> Callable[[Question], "Answer"]:
+    """Asks a question of ``bot`` (with ``reader`` in place of its own), keeping a close
+    question's answer-bearing passages from the reader (:class:`~qa.eval.close.WithholdingRetriever`)."""
+    from ..answering.chain import build_chain
+    from ..app.api import validate_history, validate_question
+    from .close import WithholdingRetriever
+
+    reader = reader or bot.reader
+    chain = build_chain(bot.retriever, reader)
+
+    def ask(q: Question):
+        used = chain
+        if q.withheld:
+            used = build_chain(WithholdingRetriever(base=bot.retriever, withheld=q.withheld,
+                                                         k=getattr(bot.retriever, "k", 4)), reader)
+        return used.invoke({"question": validate_question(q.question), "history": validate_history(q.history)})
+
+    return ask
 
 
 def write_reports(report: Report, out_dir: Path) -> None:
@@ -81,23 +125,27 @@ def run_evaluation(config: EvalConfig, echo: Callable[[str], None] = print, answ
     from ..ingest.corpus import load_corpus
 
     corpus_dir, index_dir, questions, name = prepare(config)
-    if config.split != "all":
-        questions = [q for q in questions if split_of(q.id) == config.split]
-    if config.limit:
-        questions = questions[:config.limit]
     bot = answerer or Answerer.from_corpus(corpus_dir, index_dir, k=config.k)
     bot.warm_up()
-    results = {"qa": run(lambda q: bot.ask(q.question, history=q.history), questions, progress=True, desc="qa")}
+    results = {"qa": run(asker(bot), questions, progress=True, desc="qa")}
+    if config.extractive:
+        from ..answering.extractive import ExtractiveReader
+
+        results["extractive"] = run(asker(bot, ExtractiveReader()), questions, progress=True, desc="extractive")
     if config.stock:
         from .stock import StockRecipe
 
         echo("Building the stock recipe (RecursiveCharacterTextSplitter(1000, 200) + HuggingFaceEmbeddings + FAISS)...")
         stock = StockRecipe.build(load_corpus(corpus_dir), k=config.k)
         stock.ask("warm up")
-        results["stock"] = run(lambda q: stock.ask(q.question), questions, progress=True, desc="stock")
+        results["stock"] = run(lambda q: stock.ask(q.question, q.withheld), questions, progress=True, desc="stock")
     meta = {"corpus": str(corpus_dir), "questions": len(questions), "split": config.split, "stats": bot.stats,
+            "reader": getattr(bot.reader, "kind", type(bot.reader).__name__),
+            "reader_trained_on_this_set": trained_on(config.squad),
             "date": date.today().isoformat(), "machine": machine(), "load_average": round(os.getloadavg()[0], 1)}
-    report = build_report(f"{name} ({len(questions)} questions, corpus {corpus_dir}, split {config.split})", results,
+    held = {True: "; the span reader was trained on this set: not held out", False: "; held out from the span reader",
+            None: ""}[meta["reader_trained_on_this_set"]]
+    report = build_report(f"{name} ({len(questions)} questions, corpus {corpus_dir}, split {config.split}{held})", results,
                           k=config.k, meta=meta)
     write_reports(report, config.out_dir)
     return report

@@ -43,7 +43,8 @@ def squad_documents(data: dict) -> tuple[dict[str, str], list[Question]]:
                 start = qa["answers"][0]["answer_start"] if qa["answers"] else 0
                 evidence = next((context[a:b] for a, b in spans if a <= start < b), context.strip())
                 questions.append(Question(id=qa["id"], question=qa["question"], answers=answers,
-                                          evidence=evidence, type=f"squad-{answer_type(qa['question'])}"))
+                                          evidence=evidence, type=f"squad-{answer_type(qa['question'])}",
+                                          article=article.get("title", "")))
     return docs, questions
 
 

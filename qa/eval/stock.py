@@ -21,6 +21,7 @@ from ..errors import ModelError
 from ..ingest.document import Corpus
 from ..ingest.text import split_sentences
 from ..search.embeddings import packaged_model_dir
+from .close import FETCH_FACTOR, withhold
 
 CHUNK_SIZE, CHUNK_OVERLAP = 1000, 200   # the recipe's RecursiveCharacterTextSplitter settings
 
@@ -62,9 +63,13 @@ class StockRecipe:
         store = FAISS.from_documents(docs, embeddings)
         return cls(store, embeddings, k, time.perf_counter() - t0)
 
-    def ask(self, question: str) -> Answer:
-        """The retrieved sentence most similar to ``question``, citing its chunk (never abstains)."""
-        docs = self.store.similarity_search(question, k=self.k)
+    def ask(self, question: str, withheld: list[str] = ()) -> Answer:
+        """The retrieved sentence most similar to ``question``, citing its chunk (never abstains).
+        ``withheld``: chunks holding any of these strings are kept from it (a "close" question)."""
+        if withheld:
+            docs = withhold(self.store.similarity_search(question, k=FETCH_FACTOR * self.k), list(withheld), self.k)
+        else:
+            docs = self.store.similarity_search(question, k=self.k)
         sentences = []
         for i, d in enumerate(docs):
             for a, b in split_sentences(d.page_content):

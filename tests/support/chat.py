@@ -27,7 +27,8 @@ def plain(fragment: str) -> str:
 
 
 def marked(fragment: str) -> list[str]:
-    return [html.unescape(m) for m in re.findall(r"<mark>(.*?)</mark>", fragment, flags=re.S)]
+    """The text of every ``<mark>`` (the exact answer's ``<strong>`` inside one counts as its text)."""
+    return [plain(m) for m in re.findall(r"<mark>(.*?)</mark>", fragment, flags=re.S)]
 
 
 def no_live_markup(fragment: str) -> None:
@@ -36,7 +37,7 @@ def no_live_markup(fragment: str) -> None:
     assert "<script" not in lowered and "<img" not in lowered
     for name, attrs in re.findall(r"<([a-zA-Z][a-zA-Z0-9]*)([^>]*)>", fragment):
         assert name in {"div", "span", "sup", "b", "i", "q", "mark", "p", "article", "header", "details",
-                        "summary"}, name
+                        "summary", "strong"}, name
         assert set(re.findall(r"([a-zA-Z-]+)=", attrs)) <= {"class", "id", "role", "title", "style"}, attrs
 
 
