@@ -55,8 +55,8 @@ def main() -> None:
 
     try:
         s = settings()
+        plan = server.plan(s, blocked=(s.corpus, s.index))   # refuses to expose the documents by accident
         server.check_address(s.host, s.port)
-        plan = server.plan(s, blocked=(s.corpus, s.index))
     except ConfigError as exc:
         fail(exc, 2)
     except QAError as exc:

@@ -191,6 +191,8 @@ def variables() -> list[Variable]:
             shown = f"{shown // MIB} MiB"
         if meta["same_as"]:
             shown = "as " + _FIELDS[meta["same_as"]].metadata["env"]
+        elif isinstance(shown, bool):
+            shown = int(shown)
         elif shown is None or shown == "":
             shown = "unset"
         help_text = meta["help"] + (f" (else `{meta['fallback']}`)" if meta["fallback"] else "")

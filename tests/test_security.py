@@ -153,6 +153,8 @@ def test_a_login_or_the_explicit_opt_out_lets_it_start():
     local = server.plan(Settings.from_env({}))
     assert local.auth is None and local.uploads
     assert not server.plan(Settings.from_env({"QA_UPLOADS": "off"})).uploads
+    assert server.uploads_on(Settings.from_env({"QA_HOST": "localhost"}))
+    assert not server.uploads_on(Settings.from_env({"QA_HOST": "0.0.0.0"}))
     assert server.plan(Settings.from_env({"QA_HOST": "0.0.0.0", "QA_AUTH": "a:b", "QA_UPLOADS": "on"})).uploads
 
 
@@ -189,6 +191,12 @@ def test_launch_arguments_are_fresh_and_never_share(monkeypatch):
     assert first["max_file_size"] == 1000 and first["blocked_paths"] == ["/srv/corpus"]
     assert first["auth"] is None and first["server_name"] == "127.0.0.1" and first["server_port"] == 7860
     assert first["app_kwargs"]["middleware"][0].kwargs["upload_limit"] is None
+    assert first["root_path"] is None       # unset: Gradio's own GRADIO_ROOT_PATH still applies
+    proxied = server.ServerPlan(host="127.0.0.1", port=7860, root_path="/qa", max_upload_bytes=1000)
+    assert server.launch_kwargs(proxied)["root_path"] == "/qa"
+    assert server.summary(proxied) == ("Running on http://127.0.0.1:7860/ (no log-in; uploads up to 1,000 bytes "
+                                       "a file; served as /qa behind the proxy)")
+    assert proxied.upload_limit == 10 * 1000 + 64 * 1024
 
 
 # --- the guard --------------------------------------------------------------------------------

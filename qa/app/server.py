@@ -7,10 +7,11 @@ gives Gradio a private temporary folder and makes SIGTERM a clean shutdown;
 :func:`launch_kwargs` is every argument of ``demo.launch``, a fresh dict each call (Gradio
 changes the ``app_kwargs`` it is given)::
 
-    >>> p = ServerPlan(host="127.0.0.1", port=7860)
-    >>> k = launch_kwargs(p)                                  # doctest: +SKIP
-    >>> k["share"], k["show_error"], k["max_file_size"] == p.max_upload_bytes   # doctest: +SKIP
-    (False, False, True)
+    >>> p = ServerPlan(host="0.0.0.0", port=7860, uploads=False, max_upload_bytes=1000)
+    >>> summary(p)
+    'Running on http://0.0.0.0:7860/ (no log-in; uploads off)'
+    >>> launch_kwargs(p)["share"], launch_kwargs(p)["max_file_size"]    # doctest: +SKIP
+    (False, 1000)
 """
 
 from __future__ import annotations
@@ -85,20 +86,23 @@ def exposure_message(host: str) -> str:
             "every document to anyone who reaches the port. (Gradio's share= tunnel is never opened.)")
 
 
+def uploads_on(settings: Settings) -> bool:
+    """Whether the chat server takes uploads: ``QA_UPLOADS=on|off``, or ``auto`` (the default),
+    on only when listening on loopback. The guard and any upload feature read this one answer."""
+    return settings.uploads == "on" or (settings.uploads == "auto" and is_loopback(settings.host))
+
+
 def plan(settings: Settings, *, blocked: tuple[Path, ...] = ()) -> ServerPlan:
     """The :class:`ServerPlan` for ``settings``, or :class:`ConfigError` when serving as set would
-    expose the documents by accident or a log-in can't be read. Uploads: ``QA_UPLOADS=on|off``,
-    or ``auto`` (the default), on only when listening on loopback."""
+    expose the documents by accident or a log-in can't be read."""
     if os.environ.get("GRADIO_ALLOWED_PATHS", "").strip():
         raise ConfigError("GRADIO_ALLOWED_PATHS is set, which lets anyone who reaches the port download "
                           "files from those folders; this app serves none, so unset it.")
     users = auth_mod.load_users(settings)
-    local = is_loopback(settings.host)
-    if not local and not users and not settings.allow_anonymous:
+    if not is_loopback(settings.host) and not users and not settings.allow_anonymous:
         raise ConfigError(exposure_message(settings.host))
-    uploads = settings.uploads == "on" or (settings.uploads == "auto" and local)
     return ServerPlan(host=settings.host, port=settings.port, auth=auth_mod.verifier(users) if users else None,
-                      uploads=uploads, max_upload_bytes=settings.max_upload_bytes, root_path=settings.root_path,
+                      uploads=uploads_on(settings), max_upload_bytes=settings.max_upload_bytes, root_path=settings.root_path,
                       blocked=tuple(str(Path(b).resolve()) for b in blocked))
 
 
@@ -171,7 +175,8 @@ def summary(p: ServerPlan) -> str:
     host = f"[{p.host}]" if ":" in p.host else p.host
     login = "log-in required" if p.auth else "no log-in"
     uploads = f"uploads up to {p.max_upload_bytes:,} bytes a file" if p.uploads else "uploads off"
-    return f"Running on http://{host}:{p.port}{p.root_path or '/'} ({login}; {uploads})"
+    proxied = f"; served as {p.root_path} behind the proxy" if p.root_path else ""
+    return f"Running on http://{host}:{p.port}/ ({login}; {uploads}{proxied})"
 
 
 def launch(demo, p: ServerPlan, *, block: bool = True, **extra: Any) -> None:
