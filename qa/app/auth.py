@@ -183,7 +183,9 @@ def verifier(users: dict[str, Password]) -> Verifier:
     async def check(user: str, password: str) -> bool:
         if not isinstance(user, str) or not isinstance(password, str):
             return False
-        limiter = state.setdefault("limiter", anyio.CapacityLimiter(1))
+        if "limiter" not in state:   # made on first use, inside the server's event loop
+            state["limiter"] = anyio.CapacityLimiter(1)
+        limiter = state["limiter"]
         known = users.get(user)
         ok = await anyio.to_thread.run_sync((known or dummy).matches, password, limiter=limiter)
         return ok and known is not None
