@@ -11,8 +11,8 @@ docs/security.md). It refuses to listen beyond loopback without a log-in, in one
 The API endpoint ``/ask`` answers with ``Answer.to_dict()``::
 
     from gradio_client import Client
-    answer = Client("http://127.0.0.1:7860/", auth=("alice", "s3cret")).predict(
-        "Who visited Pakistan in April?", api_name="/ask")
+    answer = Client("http://127.0.0.1:7860/").predict("Who visited Pakistan in April?", api_name="/ask")
+    # with QA_AUTH or QA_AUTH_FILE set, log in first: Client(url, auth=("alice", "s3cret"))
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ import logging
 import os
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 HERE = Path(__file__).resolve().parent
 
@@ -40,7 +41,7 @@ def settings():
     return Settings.from_env(corpus=HERE / "corpus", index=HERE / "index")
 
 
-def fail(exc: Exception, status: int = 1) -> None:
+def fail(exc: Exception, status: int = 1) -> NoReturn:
     """One line on stderr, then exit: the library's errors are never shown as a traceback."""
     print(f"ui: {exc}", file=sys.stderr)
     raise SystemExit(status)
