@@ -68,3 +68,7 @@ class ModelError(QAError):
 
 class BusyError(QAError):
     """The service is at capacity; try again shortly."""
+
+
+class ServerError(QAError):
+    """The chat window cannot listen where it was asked to (port in use, unknown host)."""

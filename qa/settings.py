@@ -45,15 +45,18 @@ def _cache_default() -> Path:
 
 
 def setting(env: str, default: Any, help: str, *, kind: type = str, low: int | None = None,
-            high: int | None = None, choices: tuple[str, ...] = ()) -> Any:
+            high: int | None = None, choices: tuple[str, ...] = (), same_as: str | None = None,
+            fallback: str | None = None, secret: bool = False) -> Any:
     """A :class:`Settings` field read from ``env``. ``default`` may be a function (called
     when the variable is unset); ``kind`` is ``int``, ``bool``, ``Path`` or ``str``;
-    ``low``/``high`` bound an ``int``; ``choices`` list the allowed strings."""
+    ``low``/``high`` bound an ``int``; ``choices`` list the allowed strings. ``same_as``
+    names the field whose value is the default; ``fallback`` is another variable read when
+    ``env`` is unset; a ``secret`` is left out of the settings' ``repr`` (so never logged)."""
     meta = {"env": env, "help": help, "kind": kind, "low": low, "high": high, "choices": choices,
-            "default": default}
+            "default": default, "same_as": same_as, "fallback": fallback, "secret": secret}
     if callable(default):
-        return field(default_factory=default, metadata=meta)
-    return field(default=default, metadata=meta)
+        return field(default_factory=default, metadata=meta, repr=not secret)
+    return field(default=default, metadata=meta, repr=not secret)
 
 
 def _allowed(meta: Mapping) -> str:
@@ -68,9 +71,10 @@ def _allowed(meta: Mapping) -> str:
     return "a path" if kind is Path else "text"
 
 
-def _parse(meta: Mapping, raw: str) -> Any:
-    """``raw`` (stripped, not empty) as the field's kind, or :class:`ConfigError`."""
-    name, kind = meta["env"], meta["kind"]
+def _parse(meta: Mapping, raw: str, name: str | None = None) -> Any:
+    """``raw`` (stripped, not empty) as the field's kind, or :class:`ConfigError` naming
+    ``name`` (default: the field's variable)."""
+    name, kind = name or meta["env"], meta["kind"]
     problem = ConfigError(f"{name} is {raw!r}; expected {_allowed(meta)}.")
     if meta["choices"]:
         if raw.lower() not in meta["choices"]:
@@ -109,23 +113,40 @@ class Settings:
                               kind=Path)
     questions: Path = setting("QA_QUESTIONS", Path("evaluation/questions.jsonl"), "question set of `qa eval`",
                               kind=Path)
-    host: str = setting("QA_HOST", "127.0.0.1", "address the chat window listens on")
-    port: int = setting("QA_PORT", 7860, "port of the chat window", kind=int, low=1, high=65535)
+    host: str = setting("QA_HOST", "127.0.0.1", "address the chat window listens on", fallback="GRADIO_SERVER_NAME")
+    port: int = setting("QA_PORT", 7860, "port of the chat window", kind=int, low=1, high=65535,
+                        fallback="GRADIO_SERVER_PORT")
     concurrency: int = setting("QA_CONCURRENCY", _cpu_default, "questions the chat window answers at once",
                                kind=int, low=1, high=64)
     queue_size: int = setting("QA_QUEUE_SIZE", 32, "questions waiting beyond those; more are told it is busy",
                               kind=int, low=1, high=10_000)
+    max_upload_bytes: int = setting("QA_MAX_UPLOAD_BYTES", None, "largest file the chat window accepts, in bytes",
+                                    kind=int, low=1, same_as="max_file_bytes")
+    uploads: str = setting("QA_UPLOADS", "auto", "file uploads to the chat window (auto: on only on loopback)",
+                           choices=("auto", "on", "off"))
+    auth: str = setting("QA_AUTH", "", "log-ins of the chat window, `user:password[,user2:password2]`",
+                        secret=True)
+    auth_file: Path | None = setting("QA_AUTH_FILE", None, "file of `user:password-hash` lines "
+                                     "(`python -m qa.app.auth USER` writes one)", kind=Path)
+    allow_anonymous: bool = setting("QA_ALLOW_ANONYMOUS", False, "serve beyond loopback without a log-in",
+                                    kind=bool)
+    root_path: str = setting("QA_ROOT_PATH", "", "URL path the chat window is served under behind a reverse "
+                             "proxy (e.g. `/qa`)")
 
     @classmethod
     def get(cls, name: str, environ: Mapping[str, str] | None = None, default: Any = MISSING) -> Any:
         """The one setting ``name`` (a field name) from ``environ`` (default ``os.environ``);
         ``default`` replaces the table's default when the variable is unset or empty."""
         meta = _FIELDS[name].metadata
-        raw = ((os.environ if environ is None else environ).get(meta["env"]) or "").strip()
-        if raw:
-            return _parse(meta, raw)
+        environ = os.environ if environ is None else environ
+        for var in (meta["env"], meta["fallback"]):
+            raw = (environ.get(var) or "").strip() if var else ""
+            if raw:
+                return _parse(meta, raw, var)
         if default is not MISSING:
             return default
+        if meta["same_as"]:
+            return cls.get(meta["same_as"], environ)
         return meta["default"]() if callable(meta["default"]) else meta["default"]
 
     @classmethod
@@ -170,5 +191,12 @@ def variables() -> list[Variable]:
         shown = {_cpu_default: "CPU cores, at most 4", _cache_default: "~/.cache/qa"}.get(default, default)
         if isinstance(shown, int) and shown >= MIB and shown % MIB == 0:
             shown = f"{shown // MIB} MiB"
-        rows.append(Variable(meta["env"], f.name, str(shown), _allowed(meta), meta["help"]))
+        if meta["same_as"]:
+            shown = "as " + _FIELDS[meta["same_as"]].metadata["env"]
+        elif isinstance(shown, bool):
+            shown = int(shown)
+        elif shown is None or shown == "":
+            shown = "unset"
+        help_text = meta["help"] + (f" (else `{meta['fallback']}`)" if meta["fallback"] else "")
+        rows.append(Variable(meta["env"], f.name, str(shown), _allowed(meta), help_text))
     return rows

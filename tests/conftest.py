@@ -108,3 +108,12 @@ def built_index(make_corpus, tmp_path):
     emb = HashEmbeddings()
     Answerer.from_corpus(root, tmp_path / "index", embeddings=emb)
     return root, tmp_path / "index", emb
+
+
+@pytest.fixture(scope="session")
+def security_site(tmp_path_factory):
+    """A corpus with a secret fact and a link out of it, for the security tests against ``ui.py``
+    (its index is built by the first server and loaded by the next)."""
+    from tests.support.routes import make_site
+
+    return make_site(tmp_path_factory.mktemp("security-site"))

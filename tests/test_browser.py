@@ -32,14 +32,23 @@ def bundled_url(bundled):
 
 @pytest.fixture
 def page(browser):
+    """A page that must stay on 127.0.0.1, be served under the app's Content-Security-Policy
+    and never break it (chromium logs every violation to the console)."""
+    from qa.app.guard import CSP
+
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     pg = context.new_page()
-    outside = []
+    outside, policies, violations = [], [], []
     pg.on("request", lambda r: outside.append(r.url) if not r.url.startswith(("http://127.0.0.1", "data:", "blob:"))
           else None)
+    pg.on("response", lambda r: policies.append(r.headers.get("content-security-policy"))
+          if r.request.resource_type == "document" else None)
+    pg.on("console", lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None)
     yield pg
     context.close()
     assert not outside, f"the page reached beyond 127.0.0.1: {outside[:5]}"
+    assert policies and set(policies) == {CSP}, policies
+    assert not violations, violations[:5]
 
 
 def squash(text: str) -> str:
@@ -158,6 +167,26 @@ def test_html_in_documents_shows_as_text_and_runs_nothing(page, make_corpus, tmp
         assert '<img src=x onerror="window.__pwned=1">' in sources  # from "Show in document"
         assert "<img src=y" in page.inner_text("#qa-header")
         assert '<img src=z onerror="window.__pwned=3">' in page.inner_text("#qa-chat")
+
+
+def test_login_page_then_the_chat(page, bundled):
+    """With a log-in set, the page is the login form; a wrong password is refused, the right one
+    opens the chat (under the same CSP)."""
+    from qa.app.auth import Password, verifier
+    from qa.app.gradio_app import build_demo
+
+    with serve(build_demo(bundled), auth=verifier({"alice": Password.hash("s3cret-pw")})) as url:
+        page.goto(url)
+        for password in ("wrong", "s3cret-pw"):   # the form empties after a failed attempt
+            page.get_by_label("username").fill("alice")
+            page.get_by_label("password").fill(password)
+            page.get_by_role("button", name="Login").click()
+            if password == "wrong":
+                page.get_by_text("Incorrect Credentials").wait_for(timeout=ANSWER_TIMEOUT_MS)
+                assert page.locator("#qa-input").count() == 0
+        page.wait_for_selector("#qa-input textarea", timeout=ANSWER_TIMEOUT_MS)
+        ask(page, "What is the Zeynabiyoun Brigade?", 1)
+        assert page.locator("#qa-sources .qa-source mark").first.is_visible()
 
 
 def test_phone_width_has_no_horizontal_overflow(browser, bundled_url):

@@ -12,14 +12,26 @@ from qa.answering.answer import Answer
 from tests.conftest import CORPUS
 from tests.support.invariants import check_answer
 from tests.support.load import QUESTION_MIX, is_busy, run_level
+from tests.support.routes import raw
 from tests.support.ui import SlowAnswerer, UIServer, serve
 
 pytestmark = pytest.mark.slow
 
 
-def test_concurrent_users_are_all_answered(bundled, bundled_index_dir):
-    with UIServer(env={"QA_CORPUS": CORPUS, "QA_INDEX": bundled_index_dir}) as server:
-        result = run_level(server.url, users=4, requests_per_user=5, timeout_s=120)
+@pytest.mark.parametrize("login", [False, True], ids=["open", "login"])
+def test_concurrent_users_are_all_answered(bundled, bundled_index_dir, tmp_path, login):
+    """Also with the log-in on (a QA_AUTH_FILE of scrypt hashes): every user logs in, then asks."""
+    from qa.app.auth import hash_line
+
+    env, auth = {"QA_CORPUS": CORPUS, "QA_INDEX": bundled_index_dir}, None
+    if login:
+        auth = ("load-user", "load-pw-123")
+        (tmp_path / "users.txt").write_text(hash_line(*auth) + "\n", encoding="utf-8")
+        env["QA_AUTH_FILE"] = tmp_path / "users.txt"
+    with UIServer(env=env) as server:
+        if login:
+            assert raw(server.url, "GET", "/config")[0] == 401   # the log-in is really on
+        result = run_level(server.url, users=4, requests_per_user=5, timeout_s=120, auth=auth)
     summary = result.summary()
     assert result.requests == 20, summary
     assert result.failed == 0 and result.busy == 0, summary

@@ -4,7 +4,9 @@
 - :mod:`~qa.app.cli`: the ``qa`` command;
 - :mod:`~qa.app.conversation`: a chat conversation as plain data, and the handler that never raises;
 - :mod:`~qa.app.render`: the chat window's HTML, everything escaped;
-- :mod:`~qa.app.gradio_app`: the Gradio app (``ui.py`` launches it), style and script in ``static/``.
+- :mod:`~qa.app.gradio_app`: the Gradio app (``ui.py`` launches it), style and script in ``static/``;
+- :mod:`~qa.app.server`, :mod:`~qa.app.guard`, :mod:`~qa.app.auth`: serving it safely (start-up
+  checks and ``launch()`` arguments, the request guard and security headers, log-ins).
 
 Imports every earlier stage; :mod:`qa.eval` only from the CLI's ``eval`` and ``calibrate`` commands.
 """

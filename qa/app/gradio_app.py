@@ -22,6 +22,10 @@ from .render import EMPTY_SOURCES_HTML, chat_messages, header_html, render_sourc
 
 logger = logging.getLogger(__name__)
 
+# Gradio's temporary files (uploads) are deleted every 10 minutes once an hour old, and all of
+# them when the server shuts down.
+TEMP_FILE_SCHEDULE = (600, 3600)
+
 
 def static_text(name: str) -> str:
     """A file of ``qa/app/static`` (package data), as text."""
@@ -62,7 +66,8 @@ def queue_settings() -> tuple[int, int]:
 
 
 def launch_options() -> dict[str, Any]:
-    """Keyword arguments for ``demo.launch`` that style the app (Gradio 6 takes them there)."""
+    """Keyword arguments for ``demo.launch`` that style the app (Gradio 6 takes them there);
+    :func:`qa.app.server.launch_kwargs` adds the ones that keep it safe."""
     import gradio as gr
 
     system = ["ui-sans-serif", "system-ui", "-apple-system", "Segoe UI", "Roboto", "Helvetica Neue", "Arial",
@@ -128,7 +133,7 @@ def build_demo(answerer, *, examples: Iterable[str] = (), concurrency: int | Non
     window it serves the API endpoint ``/ask`` (question, optional history of
     ``[question, answer]`` pairs) returning ``Answer.to_dict()``; the chat and the API
     share one concurrency group, so the limit holds for both together.
-    Launch it with ``demo.launch(**launch_options(), server_name=..., server_port=...)``."""
+    Launch it with :func:`qa.app.server.launch` (or ``demo.launch(**server.launch_kwargs(plan))``)."""
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     import gradio as gr
 
@@ -152,7 +157,7 @@ def build_demo(answerer, *, examples: Iterable[str] = (), concurrency: int | Non
     # (``from __future__ import annotations``) naming a local import, so set the real class.
     on_select.__annotations__["evt"] = on_example.__annotations__["evt"] = gr.SelectData
 
-    with gr.Blocks(title="Ask the documents", analytics_enabled=False) as demo:
+    with gr.Blocks(title="Ask the documents", analytics_enabled=False, delete_cache=TEMP_FILE_SCHEDULE) as demo:
         turns, chatbot, box, clear, sources = _layout(answerer, [str(e) for e in examples], corpus_name)
         quiet = dict(queue=False, api_visibility="private")
         ask_args = dict(fn=on_ask, inputs=[box, turns], outputs=[box, chatbot, turns, sources],

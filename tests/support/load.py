@@ -91,14 +91,17 @@ def ask_once(client, question: str, history, timeout_s: float) -> tuple[str, flo
 
 
 def run_level(url: str, users: int, requests_per_user: int, *, questions=QUESTION_MIX,
-              timeout_s: float = 120.0, request_timeout_s: float = 60.0) -> LevelResult:
+              timeout_s: float = 120.0, request_timeout_s: float = 60.0, auth: tuple[str, str] | None = None
+              ) -> LevelResult:
     """``users`` gradio_client users at once, ``requests_per_user`` questions each (from
-    ``questions``, each user starting at a different one), all within ``timeout_s``."""
+    ``questions``, each user starting at a different one), all within ``timeout_s``; each
+    user logs in with ``auth`` (user, password) first when given."""
     from gradio_client import Client
 
     result = LevelResult(users=users)
     lock = threading.Lock()
-    clients = [Client(url, verbose=False) for _ in range(users)]  # connecting is not part of the timing
+    # connecting (and logging in) is not part of the timing
+    clients = [Client(url, auth=auth, verbose=False) for _ in range(users)]
     start = threading.Barrier(users + 1)
     deadline = [0.0]
 

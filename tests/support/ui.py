@@ -43,17 +43,19 @@ class UIServer:
 
     ``env`` adds to this process's environment. Start-up waits until ``GET /`` answers
     200 (or raises ``RuntimeError`` with the end of the server's output); ``startup_s``
-    is how long that took."""
+    is how long that took. ``host`` is where it listens (it is reached on 127.0.0.1);
+    ``python_args`` come before ``ui.py`` on the command line (e.g. ``-m`` a wrapper)."""
 
     def __init__(self, env: dict | None = None, *, port: int | None = None, timeout: float = 240.0,
-                 ui_path: Path = ROOT / "ui.py"):
+                 ui_path: Path = ROOT / "ui.py", host: str = "127.0.0.1", python_args: tuple = ()):
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}/"
         self.timeout = timeout
         self.ui_path = Path(ui_path)
+        self.python_args = [str(a) for a in python_args]
         self.env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1",
                     "GRADIO_ANALYTICS_ENABLED": "False",
-                    **{k: str(v) for k, v in (env or {}).items()}, "QA_HOST": "127.0.0.1", "QA_PORT": str(self.port)}
+                    **{k: str(v) for k, v in (env or {}).items()}, "QA_HOST": host, "QA_PORT": str(self.port)}
         self.proc: subprocess.Popen | None = None
         self.log = tempfile.TemporaryFile()
         self.startup_s: float | None = None
@@ -67,7 +69,8 @@ class UIServer:
     def start(self) -> "UIServer":
         """Start the server and wait until it serves its page."""
         t0 = time.perf_counter()
-        self.proc = subprocess.Popen([sys.executable, str(self.ui_path)], cwd=str(self.ui_path.parent),
+        command = [sys.executable, *self.python_args, str(self.ui_path)]
+        self.proc = subprocess.Popen(command, cwd=str(self.ui_path.parent),
                                      env=self.env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
         while time.perf_counter() - t0 < self.timeout:
             if self.proc.poll() is not None:
@@ -102,14 +105,15 @@ class UIServer:
 
 
 @contextlib.contextmanager
-def serve(demo):
-    """Launch ``demo`` on 127.0.0.1 and a free port in this process; yields its URL."""
-    from qa.app.gradio_app import launch_options
+def serve(demo, **plan):
+    """Launch ``demo`` on 127.0.0.1 and a free port in this process, as ``ui.py`` does (the same
+    guard, headers and limits); ``plan`` sets other fields of :class:`qa.app.server.ServerPlan`
+    (``auth=``, ``uploads=``, ...). Yields its URL."""
+    from qa.app import server
 
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     port = free_port()
-    demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True,
-                **launch_options())
+    server.launch(demo, server.ServerPlan(host="127.0.0.1", port=port, **plan), block=False)
     try:
         yield f"http://127.0.0.1:{port}/"
     finally:
