@@ -112,7 +112,8 @@ def render_answer(answer) -> str:
         return "\n".join(lines)
     lines.append(f"Sources (confidence {answer.confidence:.2f}):")
     for n, c in enumerate(answer.citations, 1):
-        where = f"{c.source}" + (f" \u00a7 {c.section}" if c.section else "")
+        where = f"{c.source}" + (f", p. {c.page}" if c.page is not None else "") + \
+            (f" \u00a7 {c.section}" if c.section else "")
         lines.append(f"[{n}] {where}  (chars {c.start}-{c.end}, score {c.score:.3f})")
         text, out, last = c.text, [], 0
         for a, b in c.highlights:

@@ -20,6 +20,7 @@ chat bubbles (which Gradio renders as Markdown) and in the sources panel alike.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import replace
 
 from ..answering.answer import MARKER, Answer, Citation
 from .conversation import GENERIC_ERROR, ChatTurn, as_turn
@@ -93,9 +94,11 @@ def render_answer_text(answer: Answer) -> str:
 
 
 def _where(c: Citation) -> str:
-    """'Section · file' for a citation, both escaped."""
+    """'Section · p. 4 · file' for a citation (the page for formats with pages), escaped."""
     section = c.section.strip() if c.section else ""
     parts = [escape_text(section)] if section else []
+    if isinstance(c.page, int):
+        parts.append(f'<span class="qa-page">p. {c.page}</span>')
     parts.append(f'<span class="qa-file">{escape_text(c.source)}</span>')
     return " · ".join(parts)
 
@@ -185,7 +188,7 @@ def render_source_card(n: int | None, c: Citation, doc_text: str | None, *, high
     title = escape_text(c.title or c.source)
     number = f'<span class="qa-num">{n}</span>' if n is not None else ""
     if not highlighted:
-        c = Citation(c.source, c.text, c.start, c.end, [], c.score, c.title, c.section, c.passage_id)
+        c = replace(c, highlights=[])
     passage = highlight(c.text, c.highlights)
     context = render_in_document(c, doc_text)
     details = (f'<details class="qa-context"><summary>Show in document</summary>'

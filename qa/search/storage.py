@@ -6,7 +6,7 @@ Layout of an index folder::
     index/
       CURRENT                 the name of the generation in use, e.g. "gen-20261126T201500-3f2a"
       gen-.../manifest.json   format, version, model, settings, document hashes, file checksums
-      gen-.../documents.json  source, title, sha256, sections and text of each document
+      gen-.../documents.json  source, title, sha256, sections, pages and text of each document
       gen-.../passages.json   [doc, section, start, end, first_sentence, last_sentence] per passage
       gen-.../sentences.json  [doc, start, end] per sentence
       gen-.../vectors.faiss   sentence vectors (faiss.write_index)
@@ -77,7 +77,8 @@ def _write_generation(index: PassageIndex, tmp: Path) -> None:
 
     _write_json(tmp / "documents.json", [
         {"source": d.source, "title": d.title, "sha256": d.sha256,
-         "sections": [[s.heading, s.start, s.end] for s in d.sections], "text": d.text}
+         "sections": [[s.heading, s.start, s.end] for s in d.sections], "pages": [list(p) for p in d.pages],
+         "text": d.text}
         for d in index.documents])
     _write_json(tmp / "passages.json", [
         [p.doc, p.section, p.start, p.end, p.first_sentence, p.last_sentence] for p in index.passages])
@@ -176,13 +177,15 @@ def _read_chunks(folder: Path) -> tuple[list[Document], Chunks]:
             raise IndexCorruptError(folder / name, f"cannot be read ({exc}).") from None
 
     try:
-        documents = [Document(d["source"], d["title"], d["text"], [Section(*s) for s in d["sections"]], d["sha256"])
+        documents = [Document(d["source"], d["title"], d["text"], [Section(*s) for s in d["sections"]], d["sha256"],
+                              [(int(a), int(b)) for a, b in d["pages"]])
                      for d in read("documents.json")]
         sentences = [Sentence(*s) for s in read("sentences.json")]
         passages = []
         for pid, (doc, section, start, end, first, last) in enumerate(read("passages.json")):
             d = documents[doc]
-            passages.append(Passage(pid, doc, d.source, d.title, section, start, end, d.text[start:end], first, last))
+            passages.append(Passage(pid, doc, d.source, d.title, section, start, end, d.text[start:end], first, last,
+                                    d.page_at(start)))
     except (KeyError, TypeError, ValueError, IndexError) as exc:
         raise IndexCorruptError(folder, f"holds JSON of an unexpected shape ({exc!r}).") from None
     return documents, Chunks(passages, sentences)
