@@ -20,6 +20,10 @@ from .questions import Question, load_questions, split_of
 from .report import Report, build_report, chart, markdown
 
 
+SQUAD_SOURCE = ("XQuAD's English set is xquad.en.json from github.com/google-deepmind/xquad (CC BY-SA 4.0); "
+                "this project keeps a copy at ../shared/datasets/xquad-en.json. Any SQuAD v1.1-format JSON file works.")
+
+
 def _env(name: str):
     return field(default_factory=lambda: Settings.get(name))
 
@@ -54,6 +58,9 @@ def prepare(config: EvalConfig) -> tuple[Path, Path, list[Question], str]:
     """``(corpus folder, index folder, questions, name of the set)`` for ``config``."""
     if config.squad:
         from .squad import load_squad, write_corpus
+
+        if not Path(config.squad).is_file():
+            raise FileNotFoundError(f"SQuAD file {str(config.squad)!r} not found. {SQUAD_SOURCE}")
 
         corpus_dir = config.out_dir / "squad-corpus"
         corpus_dir, questions = write_corpus(load_squad(config.squad), corpus_dir)

@@ -97,6 +97,9 @@ def read_manifest(index_dir) -> tuple[Path, dict]:
     if not GENERATION.fullmatch(name):
         raise IndexCorruptError(index_dir / CURRENT, f"names {name[:80]!r}, which is not an index generation.")
     folder = index_dir / name
+    if not folder.is_dir():   # dangling: the generation was removed (by hand, or a cleaner)
+        raise IndexMissingError(f"No index in {str(index_dir)!r}: {CURRENT} names {name}, which is not there.",
+                                hint="Build one with `qa index`.")
     path = folder / "manifest.json"
     try:
         manifest = json.loads(path.read_text(encoding="utf-8"))

@@ -22,14 +22,16 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import json
+import logging
 import os
 import secrets
 import shutil
 import time
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Callable
 
-from ..errors import IndexCorruptError, IndexMismatchError, IndexProblem
+from ..errors import IndexCorruptError, IndexMismatchError, IndexMissingError, IndexProblem
 from ..ingest.chunking import Chunks, Passage, Sentence
 from ..ingest.document import Document, Section
 from .embeddings import ModelInfo
@@ -37,6 +39,9 @@ from .index import IndexSettings, PassageIndex
 from .lexical import LexicalIndex
 from .manifest import CURRENT, current_name, make_manifest, manifest_problem, read_manifest, verify_files
 
+logger = logging.getLogger(__name__)
+
+LOCK_FILE = ".lock"          # held by the one builder at a time; it holds that builder's process id
 STALE_TMP_SECONDS = 3600.0   # an unfinished generation older than this is a dead builder's, and removed
 LOAD_ATTEMPTS = 5            # a reader retries when a rebuild pruned the generation it was reading
 
@@ -56,17 +61,34 @@ def _fsync_dir(path: Path) -> None:
 
 
 @contextlib.contextmanager
-def build_lock(index_dir: Path):
-    """One builder at a time per index folder (readers never wait)."""
+def build_lock(index_dir: Path, on_wait: Callable[[str], None] | None = None):
+    """One builder at a time per index folder (readers never wait). When another builder
+    holds the lock, ``on_wait`` is told so (a line naming its process) before this one
+    waits; the context yields whether it waited."""
     try:
         index_dir.mkdir(parents=True, exist_ok=True)
-        lock = open(index_dir / ".lock", "w")
+        lock = open(index_dir / LOCK_FILE, "a+", encoding="utf-8")   # not "w": the holder's pid stays
     except OSError as exc:
         raise _cannot_write(index_dir, exc) from None
     with lock as f:
-        fcntl.flock(f, fcntl.LOCK_EX)
+        waited = False
         try:
-            yield
+            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            f.seek(0)
+            holder = f.read(32).strip()
+            message = (f"Waiting for another build of the index in {str(index_dir)!r} to finish"
+                       f"{f' (process {holder})' if holder.isdigit() else ''}...")
+            logger.info(message)
+            if on_wait is not None:
+                on_wait(message)
+            fcntl.flock(f, fcntl.LOCK_EX)
+            waited = True
+        try:
+            f.truncate(0)
+            f.write(str(os.getpid()))
+            f.flush()
+            yield waited
         finally:
             fcntl.flock(f, fcntl.LOCK_UN)
 
@@ -160,7 +182,7 @@ def load_index(index_dir, *, model: ModelInfo | None = None, settings: IndexSett
         name = current_name(Path(index_dir))
         try:
             return _load_generation(index_dir, model=model, settings=settings, verify=verify)
-        except IndexCorruptError:
+        except (IndexCorruptError, IndexMissingError):
             # Rebuilds switched CURRENT and pruned the generation being read: read the new one.
             if attempt == LOAD_ATTEMPTS - 1 or current_name(Path(index_dir)) == name:
                 raise
