@@ -82,13 +82,14 @@ def markdown(report: Report, max_failures: int = FAILURES_SHOWN) -> str:
 
 
 def chart(reports: list[Report], path) -> Path:
-    """A grouped bar chart, one group per metric, one bar per system (PNG)."""
+    """A grouped bar chart, one group per metric, one bar per system (PNG); the legend sits
+    outside the plot, to its right."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(len(reports), 1, figsize=(11, 3.6 * len(reports)), squeeze=False)
+    fig, axes = plt.subplots(len(reports), 1, figsize=(12, 3.6 * len(reports)), squeeze=False)
     for ax, report in zip(axes[:, 0], reports):
         systems = list(report.systems)
         width = 0.8 / len(systems)
@@ -100,7 +101,7 @@ def chart(reports: list[Report], path) -> Path:
         ax.set_xticklabels(CHART_METRICS, rotation=15, fontsize=8)
         ax.set_ylim(0, 1.1)
         ax.set_title(report.name)
-        ax.legend(loc="lower right", fontsize=8)
+        ax.legend(loc="upper left", bbox_to_anchor=(1.005, 1.0), fontsize=8)   # beside the bars, never on one
     fig.tight_layout()
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -104,7 +104,7 @@ def run_evaluation(config: EvalConfig, echo: Callable[[str], None] = print, answ
         results["stock"] = run(lambda q: stock.ask(q.question), questions, progress=True, desc="stock")
     meta = {"corpus": str(corpus_dir), "questions": len(questions), "split": config.split, "stats": bot.stats,
             "date": date.today().isoformat(), "machine": machine(), "load_average": round(os.getloadavg()[0], 1)}
-    report = build_report(f"{name} ({len(questions)} questions, corpus {corpus_dir}, split {config.split})", results,
+    report = build_report(f"{name}: {len(questions)} questions on {corpus_dir} (split {config.split})", results,
                           k=config.k, meta=meta)
     write_reports(report, config.out_dir)
     return report

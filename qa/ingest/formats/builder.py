@@ -29,12 +29,12 @@ from ..document import Extracted
 from ..loaders import sections_from_headings
 
 BLOCK_SEPARATOR = "\n\n"
-_SPACES = re.compile(r"[ \t\r\n\f\v]+")
+SPACES = re.compile(r"[ \t\r\n\f\v]+")
 
 
 def collapse(text: str) -> str:
     """White space runs (not no-break spaces) as one space, stripped: how HTML and Word show text."""
-    return _SPACES.sub(" ", text).strip()
+    return SPACES.sub(" ", text).strip()
 
 
 def same_words(a: str, b: str) -> bool:

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from ...errors import ExtractionError
 from ..document import Extracted
-from .builder import TextBuilder, collapse, require
+from .builder import SPACES, TextBuilder, collapse, require
 
 DROPPED = {"script", "style", "noscript", "template", "nav", "aside", "form", "iframe", "svg", "button", "select",
            "input", "textarea", "object", "embed", "canvas", "head", "title", "meta", "link", "footer", "dialog"}
@@ -61,7 +61,8 @@ class _Walker:
             if isinstance(child, Comment):
                 continue
             if isinstance(child, NavigableString):
-                self.inline.append(str(child) if type(child) is NavigableString or not _is_special(child) else "")
+                if type(child) is NavigableString or not _is_special(child):
+                    self.inline.append(SPACES.sub(" ", str(child)))   # line breaks come from <br> only
             elif isinstance(child, Tag) and not _hidden(child):
                 self.element(child)
 
