@@ -93,7 +93,7 @@ def load_docx(data: bytes) -> Extracted:
         raise
     except Exception as exc:  # noqa: BLE001 - python-docx and lxml raise many kinds on a damaged file
         first = (str(exc).splitlines() or [type(exc).__name__])[0][:200]
-        raise ExtractionError(f"could not be read as DOCX ({type(exc).__name__}: {first}).", reason="corrupt",
+        raise ExtractionError(f"could not be read as DOCX ({first or type(exc).__name__}).", reason="corrupt",
                               hint="It may be damaged; open and save it again.") from None
     headings = builder.headings
     return builder.extracted(title or title_paragraph or (headings[0] if headings else ""))
