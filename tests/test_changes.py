@@ -16,6 +16,7 @@ from tests.conftest import SMALL_DOCS
 from tests.support.documents import encrypted_pdf_bytes, html_bytes, pdf_bytes
 from tests.support.fakes import HashEmbeddings
 from tests.support.invariants import check_answer
+from tests.support.threads import run_together
 
 PDF = pdf_bytes([[("h1", "Moon Water"), ("p", "The moon base mines ice in the Shackleton crater.")],
                  [("h1", "Moon Power"), ("p", "Solar panels supply forty kilowatts of power.")]])
@@ -148,11 +149,7 @@ def test_readers_see_the_index_before_or_after_a_change(built_index):
                 errors.append(repr(exc))
                 return
 
-    threads = [threading.Thread(target=writer)] + [threading.Thread(target=reader) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
+    run_together(writer, reader, reader)
     assert errors == [] and seen
     assert all(s in states for s in seen), [s for s in seen if s not in states]
     assert len({frozenset(s) for s in seen}) >= 2, "the loads overlapped several changes"

@@ -93,7 +93,7 @@ def run_ui(corpus: Path, index: Path, host: str, port: int, echo=print) -> None:
         raise ConfigError(str(exc)) from None
     stats, report = answerer.stats, answerer.report
     echo(f"{report.action.capitalize()} the index: {stats['documents']} documents, {stats['passages']} passages"
-         f"{f', {len(report.skipped)} files skipped' if report.skipped else ''}.")
+         f"{f', {len(report.skipped)} skipped (see the page header)' if report.skipped else ''}.")
     try:
         demo.launch(server_name=host, server_port=port, **gradio_app.launch_options())
     except OSError as exc:   # taken between the check and the launch
