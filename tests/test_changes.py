@@ -9,7 +9,7 @@ import threading
 import pytest
 
 from qa.app.api import Answerer
-from qa.errors import DocumentError
+from qa.errors import CorpusError, DocumentError
 from qa.search.changes import add_documents, remove_document, safe_name
 from qa.search.storage import load_index
 from tests.conftest import SMALL_DOCS
@@ -73,6 +73,14 @@ def test_names_are_sanitised_and_land_in_the_corpus_folder(built_index, tmp_path
     assert safe_name(name) == saved
     new = sorted(set(files_under(tmp_path)) - set(outside))
     assert [p for p in new if not p.startswith("index/")] == [f"docs/{saved}"]
+
+
+def test_the_first_documents_can_be_added_to_an_empty_folder(tmp_path):
+    emb = HashEmbeddings()
+    with pytest.raises(CorpusError, match=r"None of the 1 file\(s\) could be added \(x.exe: is not a supported"):
+        add_documents(tmp_path / "docs", tmp_path / "index", [("x.exe", b"MZ")], emb)
+    change = add_documents(tmp_path / "docs", tmp_path / "index", [("first.md", b"# Kites\n\nKites hover.")], emb)
+    assert change.added == ["first.md"] and change.report.action == "built" and sources(change.index) == ["first.md"]
 
 
 def test_same_name_replaces_the_document(built_index):

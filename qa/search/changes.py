@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
 
-from ..errors import DocumentError, IndexMismatchError, IndexMissingError
+from ..errors import CorpusError, DocumentError, IndexMismatchError, IndexMissingError
 from ..ingest.corpus import document_from_bytes, load_corpus
 from ..ingest.document import Document
 from ..ingest.loaders import LOADERS
@@ -151,7 +151,10 @@ def add_documents(corpus_dir, index_dir, files: Iterable[tuple[str, bytes]], emb
                 continue
             accepted[doc.source] = bytes(data)
             existing[doc.sha256] = doc.source
-        if not accepted and previous is not None:
+        if not accepted:
+            if previous is None:
+                raise CorpusError(f"None of the {len(rejected)} file(s) could be added"
+                                  f"{f' ({rejected[0]})' if rejected else ''}.", hint="Add a readable document.")
             return Change(previous, BuildReport("loaded"), rejected=rejected)
         return _apply(corpus_dir, index_dir, accepted, previous, embeddings, settings, progress, rejected)
 
