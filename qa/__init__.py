@@ -13,8 +13,9 @@ Heavy parts (LangChain, FAISS, the model) load on first use, not on ``import qa`
 """
 
 from .answering.answer import Answer, Citation
-from .errors import (BusyError, ConfigError, CorpusError, DocumentError, IndexCorruptError, IndexMismatchError,
-                     IndexMissingError, IndexProblem, ModelError, QAError, QuestionError)
+from .errors import (BusyError, ConfigError, CorpusError, DocumentError, ExtractionError, IndexCorruptError,
+                     IndexMismatchError, IndexMissingError, IndexProblem, ModelError, QAError, QuestionError)
+from .ingest.document import Extracted, Section
 from .ingest.loaders import register_loader
 from .settings import Settings
 
@@ -22,7 +23,7 @@ __version__ = "0.1.0"
 
 __all__ = ["Answer", "Answerer", "Citation", "ask", "QAError", "QuestionError", "CorpusError", "DocumentError",
            "IndexProblem", "IndexMissingError", "IndexCorruptError", "IndexMismatchError", "ModelError",
-           "BusyError", "ConfigError", "Settings", "register_loader"]
+           "BusyError", "ConfigError", "ExtractionError", "Settings", "register_loader", "Extracted", "Section"]
 
 
 def __getattr__(name):

@@ -31,11 +31,28 @@ class CorpusError(QAError):
 
 
 class DocumentError(QAError):
-    """One document could not be read or decoded.  ``path`` names the file."""
+    """One document could not be read or decoded.  ``path`` names the file; ``reason`` is a
+    short code for programs (``"unsupported"``, ``"too-large"``, ``"empty"``, ``"not-utf8"``,
+    ``"no-text-layer"``, ``"encrypted"``, ``"corrupt"``, ``"duplicate"``, ...)."""
 
-    def __init__(self, path, message: str, *, hint: str | None = None):
+    def __init__(self, path, message: str, *, hint: str | None = None, reason: str = "unreadable"):
         self.path = str(path)
+        self.reason = reason
         super().__init__(f"{self.path}: {message}", hint=hint)
+
+    def to_dict(self) -> dict:
+        """``{"path", "reason", "message"}`` (what ``qa index --json`` lists)."""
+        return {"path": self.path, "reason": self.reason, "message": str(self)}
+
+
+class ExtractionError(QAError):
+    """A loader could not get text out of a file's bytes (raised by loaders, which don't know
+    the file's name; the corpus turns it into a :class:`DocumentError` naming the file).
+    ``reason`` is one of :class:`DocumentError`'s codes."""
+
+    def __init__(self, message: str, *, hint: str | None = None, reason: str = "corrupt"):
+        self.reason = reason
+        super().__init__(message, hint=hint)
 
 
 class IndexProblem(QAError):

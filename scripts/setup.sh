@@ -2,14 +2,16 @@
 # Create .venv and install the project with everything the app and the tests need.
 # Idempotent and quick when nothing changed. Used by `make run`, `make test` and .ci/run.
 #   QA_PYTHON   interpreter to build the venv with (default: python3)
-#   QA_TORCH    torch requirement installed first (default: torch==2.13.0, a CPU build on
-#               machines that keep one on disk; set it to e.g. "torch" to let pip choose)
+#   QA_TORCH        torch requirement installed first (default: scripts/torch_choice.py decides:
+#                   a CPU build kept on disk, else on Linux without an NVIDIA GPU the CPU-only build
+#                   from PyTorch's CPU index, else pip's choice)
+#   QA_TORCH_INDEX  the index torch comes from (default for CPU-only Linux: https://download.pytorch.org/whl/cpu)
 #   QA_BROWSER  1 (default for `make test`) also installs Debian's chromium for the browser tests
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${QA_PYTHON:-python3}
 VENV=.venv
-stamp_src=$(cat pyproject.toml scripts/setup.sh | sha256sum | cut -c1-16)
+stamp_src=$(cat pyproject.toml scripts/setup.sh scripts/torch_choice.py | sha256sum | cut -c1-16)
 stamp="$VENV/.installed-$stamp_src"
 
 if [ ! -x "$VENV/bin/python" ]; then
@@ -19,7 +21,8 @@ if [ ! -f "$stamp" ]; then
   "$VENV/bin/python" -m pip install --quiet --upgrade pip 2>/dev/null || true
   # torch first: with a CPU build in place, the range in pyproject.toml is met and nothing bigger is fetched.
   if ! "$VENV/bin/python" -c "import torch" 2>/dev/null; then
-    "$VENV/bin/python" -m pip install --quiet "${QA_TORCH:-torch==2.13.0}"
+    mapfile -t torch_args < <("$VENV/bin/python" scripts/torch_choice.py)
+    "$VENV/bin/python" -m pip install --quiet "${torch_args[@]}"
   fi
   "$VENV/bin/python" -m pip install --quiet -e ".[dev]"
   rm -f "$VENV"/.installed-*

@@ -100,18 +100,18 @@ def test_json_of_the_wrong_shape_without_checksums(built_index, shape):
 
 @pytest.mark.parametrize("content", [b"\xff\xfe\x00garbage", b"gen-../../etc", b"../../../etc/passwd",
                                      b"/etc/passwd", b"gen-" + b"a" * 5000, b"gen-\x00x", b"gen-x\ngen-y",
-                                     b"CURRENT", b"gen-doesnotexist"])
+                                     b"CURRENT"])
 def test_garbage_current_pointer(built_index, content):
     root, index_dir, emb = built_index
     (index_dir / CURRENT).write_bytes(content)
     with pytest.raises(IndexCorruptError) as info:
         Answerer.from_corpus(root, index_dir, embeddings=emb, rebuild="never")
     message = one_line(info.value)
-    assert "CURRENT" in message or "gen-doesnotexist/manifest.json: is missing" in message
+    assert "CURRENT" in message
 
 
-@pytest.mark.parametrize("content", [None, b"", b"  \n"])
-def test_missing_or_empty_pointer_means_no_index(built_index, content):
+@pytest.mark.parametrize("content", [None, b"", b"  \n", b"gen-doesnotexist"])
+def test_missing_empty_or_dangling_pointer_means_no_index(built_index, content):
     root, index_dir, emb = built_index
     if content is None:
         (index_dir / CURRENT).unlink()

@@ -153,3 +153,37 @@ def test_header_shows_corpus_name_and_size(xss_bot):
     stats = xss_bot.stats
     assert "my <docs>" in plain(head) and "<docs>" not in head
     assert f"{stats['documents']} documents" in plain(head) and f"{stats['passages']} passages" in plain(head)
+
+
+def test_header_says_how_many_were_skipped_and_lists_them_escaped(make_corpus, tmp_path, fake_embeddings):
+    from qa.app.api import Answerer
+
+    root = make_corpus({"a.txt": "Crows are clever birds.", "<img src=x onerror=alert(1)>.xyz": b"?",
+                        "scan.pdf": b"%PDF-1.4 garbage"})
+    bot = Answerer.from_corpus(root, tmp_path / "idx", embeddings=fake_embeddings)
+    head = render.header_html(bot, "docs")
+    assert "1 document, 2 skipped" in plain(head)
+    assert '<details class="qa-skipped"><summary>2 skipped</summary>' in head
+    assert "<img" not in head and "&#60;img src=x onerror=alert(1)&#62;.xyz" in head
+    assert "not a supported type" in plain(head) and "scan.pdf" in plain(head)
+    assert "skipped" not in render.header_html(fake_bundled_like(bot))
+
+
+def fake_bundled_like(bot):
+    """The same answerer with nothing skipped."""
+    import copy
+
+    clone = copy.copy(bot)
+    clone.report = copy.copy(bot.report)
+    clone.report.skipped = ()
+    return clone
+
+
+def test_a_pdf_citation_shows_its_page_and_section():
+    c = Citation("moon.pdf", "Solar panels supply power.", 100, 126, [(0, 26)], 0.9, "Moon", "Power", page=2)
+    a = Answer("How is power made?", "Solar panels supply power. [1]", [c], False, 0.9)
+    card = render.render_sources_html(a, {"moon.pdf": "x" * 100 + c.text})
+    assert "Power · p. 2 · moon.pdf" in plain(card)
+    assert "p. 2" in plain(render.render_message_html(render.ChatTurn.of(a)))
+    no_page = Citation("a.md", "Crows.", 0, 6, [(0, 6)], 0.9, "A", "Birds")
+    assert "p." not in plain(render.render_sources_html(Answer("Q?", "Crows. [1]", [no_page], False, 0.9)))

@@ -47,6 +47,7 @@ def test_bad_files_are_reported_by_name_and_others_load(make_corpus):
     assert "binary" in reasons["bin.md"]
     assert "empty" in reasons["empty.txt"]
     assert "duplicate of copy.txt" in reasons["good.txt"]
+    assert "not a PDF" in reasons["ignored.pdf"] and ".hidden.txt" not in reasons
     with pytest.raises(DocumentError, match="bin.md|latin.txt"):
         load_corpus(root, strict=True)
 
@@ -66,13 +67,16 @@ def test_crlf_is_unified_and_bom_dropped(make_corpus):
 
 
 def test_register_loader_adds_a_format(make_corpus):
-    def load_rst(text, fallback):
-        from qa.ingest.document import Section
-        return "RST " + fallback, [Section("", 0, len(text))]
+    import qa
+
+    def load_rst(data: bytes) -> qa.Extracted:
+        text = data.decode("utf-8")
+        return qa.Extracted(text, "RST title", [qa.Section("Only", 0, len(text))])
 
     register_loader(".rst", load_rst)
     try:
         corpus = load_corpus(make_corpus({"x.rst": "Hello there."}))
-        assert corpus.documents[0].title == "RST x"
+        assert corpus.documents[0].title == "RST title"
+        assert corpus.documents[0].sections[0].heading == "Only"
     finally:
         LOADERS.pop(".rst")

@@ -7,6 +7,7 @@ from qa.answering.answer import Answer, Citation
 from qa.app.cli import cli
 from qa.eval.metrics import is_correct, normalize, percentile, score, summarize, token_f1
 from qa.eval.questions import Question, load_questions, split_of
+from qa.eval.report import CHART_METRICS
 from qa.eval.squad import squad_documents
 
 
@@ -66,6 +67,40 @@ def test_load_questions_names_the_bad_line(tmp_path):
     f.write_text('{"id": "1", "question": "Q?", "answers": []}\n{"oops": 1}\n')
     with pytest.raises(ValueError, match="q.jsonl:2"):
         load_questions(f)
+
+
+def test_a_question_without_answers_is_an_error_not_unanswerable(tmp_path):
+    f = tmp_path / "q.jsonl"
+    f.write_text('{"id": "1", "question": "Q?", "answers": []}\n{"id": "2", "question": "When?"}\n')
+    with pytest.raises(ValueError, match=r"q.jsonl:2.*answers"):
+        load_questions(f)
+    f.write_text('{"id": "1", "question": "Q?", "answers": "1998"}\n')
+    with pytest.raises(ValueError, match="q.jsonl:1"):
+        load_questions(f)
+
+
+def test_a_missing_squad_file_explains_where_xquad_comes_from(tmp_path):
+    r = CliRunner().invoke(cli, ["eval", "--squad", str(tmp_path / "xquad-en.json"), "--out", str(tmp_path / "o")])
+    assert r.exit_code == 2 and "Traceback" not in r.output
+    assert "not found" in r.stderr and "xquad.en.json" in r.stderr and "google-deepmind/xquad" in r.stderr
+
+
+def test_chart_legend_covers_no_bar_and_the_title_says_corpus_once():
+    from qa.eval.report import Report, figure
+
+    summary = {m: 1.0 for m in CHART_METRICS}
+    report = Report("evaluation/questions.jsonl: 133 questions on corpus (split all)",
+                    {"qa": summary, "stock": dict(summary)}, {}, {})
+    fig = figure([report])
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    (ax,) = fig.axes
+    legend = ax.get_legend().get_window_extent(renderer)
+    bars = [patch.get_window_extent(renderer) for patch in ax.patches]
+    assert len(bars) == 2 * len(CHART_METRICS)
+    assert not any(legend.overlaps(bar) for bar in bars)
+    assert fig.get_window_extent().contains(legend.x1 - 1, legend.y1 - 1)   # and it is inside the picture
+    assert ax.get_title().count("corpus") == 1
 
 
 @pytest.mark.slow

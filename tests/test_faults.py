@@ -27,6 +27,7 @@ from qa.search.storage import load_index
 from tests.conftest import ROOT
 from tests.support.fakes import HashEmbeddings
 from tests.support.invariants import check_answer
+from tests.support.threads import run_together
 
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals and locks")]
 
@@ -227,12 +228,7 @@ def test_readers_never_see_a_half_built_index(tmp_path):
                 errors.append(("reader", repr(exc)))
                 return
 
-    threads = [threading.Thread(target=writer)] + [threading.Thread(target=reader) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
-    assert not any(t.is_alive() for t in threads)
+    run_together(writer, reader, reader)
     assert errors == []
     assert len(seen) >= 6 and len(set(seen)) >= 2, seen   # loads overlapped several rebuilds
     assert versions_in(load_index(index_dir, model=emb.model_info)) == {rounds}

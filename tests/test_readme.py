@@ -38,3 +38,18 @@ def test_a_changed_report_makes_the_check_fail_until_the_tables_are_written(tmp_
     assert run("--readme", readme, "--results", results).returncode == 0
     assert "| citation accuracy | 0.123 |" in readme.read_text()
     assert run("--check", "--readme", readme, "--results", results).returncode == 0
+
+
+def test_the_readme_loader_example_runs():
+    import re
+
+    from qa.ingest.loaders import LOADERS, extract
+
+    blocks = re.findall(r"```python\n(.*?)```", (ROOT / "README.md").read_text(encoding="utf-8"), re.S)
+    (example,) = [b for b in blocks if "register_loader" in b]
+    try:
+        exec(compile(example, "README.md", "exec"), {})
+        extracted = extract(".csv", b"Paris,the capital of France\nOslo,a city of fjords\n")
+        assert extracted.text == "Paris: the capital of France.\n\nOslo: a city of fjords." and extracted.title == "Cities"
+    finally:
+        LOADERS.pop(".csv", None)

@@ -9,7 +9,7 @@ from qa.search.embeddings import ModelInfo
 from qa.errors import IndexCorruptError, IndexMismatchError, IndexMissingError
 from qa.search.index import IndexSettings, build_index
 from qa.ingest.chunking import ChunkSettings
-from qa.search.manifest import read_manifest
+from qa.search.manifest import FORMAT_VERSION, read_manifest
 from qa.search.storage import load_index, save_index
 from tests.support.fakes import HashEmbeddings
 
@@ -33,7 +33,7 @@ def test_round_trip(built, fake_embeddings):
     assert loaded.vectors.ntotal == len(index.sentences)
     assert (loaded.all_sentence_vectors() == index.all_sentence_vectors()).all()
     folder, manifest = read_manifest(path)
-    assert manifest["format"] == "qa-index" and manifest["format_version"] == 1
+    assert manifest["format"] == "qa-index" and manifest["format_version"] == FORMAT_VERSION
     assert manifest["model"]["name"] == "fake/hash-bow" and manifest["model"]["dimension"] == 64
     assert manifest["settings"]["chunking"] == ChunkSettings().to_dict()
     assert manifest["documents"] == corpus.hashes

@@ -1,12 +1,18 @@
 """What a question gets back: an :class:`Answer` with its :class:`Citation` s.
 
     >>> c = Citation(source="a.txt", text="Crows are clever. They use tools.", start=10, end=43,
-    ...              highlights=[(0, 17)], score=0.8, title="Birds", section="Crows")
+    ...              highlights=[(0, 17)], score=0.8, title="Birds", section="Crows", page=2)
     >>> a = Answer(question="Are crows clever?", text="Crows are clever. [1]", citations=[c],
     ...            abstained=False, confidence=0.9)
     >>> a.citations[0].highlighted_text()
     ['Crows are clever.']
     >>> Answer.from_dict(a.to_dict()) == a
+    True
+
+Old JSON without ``page`` still loads (``page`` is None):
+
+    >>> Citation.from_dict({"source": "a.txt", "text": "x", "start": 0, "end": 1, "highlights": [],
+    ...                     "score": 0.5}).page is None
     True
 
 Marker ``[n]`` in ``Answer.text`` refers to ``Answer.citations[n-1]``
@@ -49,6 +55,7 @@ class Citation:
     section: str = ""
     passage_id: int = -1
     answer_spans: list[tuple[int, int]] = field(default_factory=list)  # the short answer, inside ``text``
+    page: int | None = None    # the page (from 1) of a PDF's passage; None for formats without pages
 
     def highlighted_text(self) -> list[str]:
         """The highlighted spans' text."""

@@ -53,7 +53,7 @@ def citation_of(p: Document, highlights) -> Citation:
     m = p.metadata
     return Citation(source=m["source"], text=p.page_content, start=m["start"], end=m["end"],
                     highlights=highlights, score=float(m.get("score", 0.0)), title=m.get("title", ""),
-                    section=m.get("section", ""), passage_id=int(m.get("passage_id", -1)))
+                    section=m.get("section", ""), passage_id=int(m.get("passage_id", -1)), page=m.get("page"))
 
 
 def clip(text: str, limit: int) -> str:

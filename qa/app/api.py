@@ -23,6 +23,7 @@ from ..ingest.corpus import load_corpus
 from ..ingest.text import clean_question
 from ..search.embeddings import ArrayEmbeddings, MiniLMEmbeddings
 from ..search.index import IndexSettings, PassageIndex
+from ..search.changes import Change, add_documents, remove_document
 from ..search.lifecycle import BuildReport, open_or_build_index
 from ..settings import Settings
 
@@ -93,21 +94,23 @@ class Answerer:
                                                       k=k or Settings.get("top_k"))
         self.chain = build_chain(self.retriever, self.reader)
         self.report = report or BuildReport("loaded")
+        self._changes = threading.Lock()
         self.corpus_dir = Path(corpus_dir) if corpus_dir else None
         self.index_dir = Path(index_dir) if index_dir else None
 
     @classmethod
     def from_corpus(cls, corpus_dir=None, index_dir=None, *, embeddings: ArrayEmbeddings | None = None,
                     settings: IndexSettings = IndexSettings(), rebuild: str = "auto", reader: Reader | None = None,
-                    k: int | None = None, progress=None, retriever=None) -> "Answerer":
+                    k: int | None = None, progress=None, retriever=None, on_wait=None) -> "Answerer":
         """Load (or build, when missing or out of date) the index of ``corpus_dir`` in ``index_dir``
-        (defaults: ``QA_CORPUS`` and ``QA_INDEX``)."""
+        (defaults: ``QA_CORPUS`` and ``QA_INDEX``). ``on_wait`` hears when another process is
+        building the same index and this one waits for it."""
         corpus_dir = Path(corpus_dir) if corpus_dir is not None else Settings.get("corpus")
         index_dir = Path(index_dir) if index_dir is not None else Settings.get("index")
         embeddings = embeddings or MiniLMEmbeddings()
         corpus = load_corpus(corpus_dir)
         index, report = open_or_build_index(corpus, index_dir, embeddings, settings, rebuild=rebuild,
-                                            progress=progress)
+                                            progress=progress, on_wait=on_wait)
         return cls(index, embeddings, reader=reader, k=k, report=report, corpus_dir=corpus_dir, index_dir=index_dir,
                    retriever=retriever)
 
@@ -116,6 +119,34 @@ class Answerer:
         """Documents, passages and sentences in the index, and the kind of vector search."""
         return {"documents": len(self.index.documents), "passages": len(self.index.passages),
                 "sentences": len(self.index.sentences), "vector_index": self.index.kind}
+
+    def add_documents(self, files, progress=None) -> Change:
+        """Add files (``(name, bytes)`` pairs) to the corpus folder and the index
+        (:func:`qa.search.changes.add_documents`); questions from now on see them, and a
+        question already being answered finishes on the index it started with."""
+        return self._change(add_documents, files, progress)
+
+    def remove_document(self, source: str, progress=None) -> Change:
+        """Remove document ``source`` from the corpus folder and the index
+        (:func:`qa.search.changes.remove_document`), as :meth:`add_documents` adds."""
+        return self._change(remove_document, source, progress)
+
+    def _change(self, operation, what, progress) -> Change:
+        from ..search.retriever import HybridRetriever
+        from ..answering.chain import build_chain
+
+        if self.corpus_dir is None or self.index_dir is None:
+            raise ValueError("This Answerer was not loaded from folders (use Answerer.from_corpus) and can't change them.")
+        with self._changes:
+            change = operation(self.corpus_dir, self.index_dir, what, self.embeddings, self.index.settings,
+                               progress=progress)
+            retriever = self.retriever
+            if isinstance(retriever, HybridRetriever):
+                retriever = retriever.model_copy(update={"index": change.index})
+            self.index, self.retriever = change.index, retriever
+            self.report = change.report if change.report.action != "loaded" else self.report
+            self.chain = build_chain(retriever, self.reader)   # one assignment: a question sees old or new
+        return change
 
     def warm_up(self) -> None:
         """Answer one question, so that the first real one is not slow."""

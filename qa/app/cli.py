@@ -1,4 +1,4 @@
-"""The ``qa`` command line: ``qa index``, ``qa ask``, ``qa eval``, ``qa calibrate``.
+"""The ``qa`` command line: ``qa index``, ``qa ask``, ``qa ui``, ``qa eval``, ``qa calibrate``; ``-v`` shows logs.
 
 Options fall back to environment variables (``QA_CORPUS``, ``QA_INDEX``, ...),
 read through :class:`qa.settings.Settings`, so a bad one is reported as that
@@ -28,7 +28,7 @@ def _from_env(field: str, text: str) -> str:
 
 
 corpus_option = click.option("--corpus", "corpus_dir", type=click.Path(path_type=Path),
-                             help=_from_env("corpus", "Folder of documents (.txt, .md)."))
+                             help=_from_env("corpus", "Folder of documents (.txt, .md, .pdf, .html, .docx)."))
 index_option = click.option("--index", "index_dir", type=click.Path(path_type=Path),
                             help=_from_env("index", "Folder of the index."))
 
@@ -73,17 +73,46 @@ def _warn_skipped(report) -> None:
         click.echo(f"Skipped: {problem}", err=True)
 
 
+def _say_waiting(message: str) -> None:
+    click.echo(message, err=True)
+
+
 @click.group()
 @click.version_option(package_name="qa")
-def cli():
+@click.option("-v", "--verbose", count=True, help="Show the libraries' logs (-vv: debug lines too).")
+def cli(verbose):
     """Ask questions of a folder of documents; answers cite their sources."""
+    from .logs import configure_logging
+
+    configure_logging(verbose)
+
+
+def index_summary(index_dir, idx, report) -> dict:
+    """What ``qa index --json`` prints: the action, the counts, and every file not indexed with its reason."""
+    return {"action": report.action, "index": str(index_dir), "documents": len(idx.documents),
+            "passages": len(idx.passages), "sentences": len(idx.sentences), "embedded": report.embedded_sentences,
+            "reused": report.reused_sentences, "reason": report.reason,
+            "skipped": [problem.to_dict() for problem in report.skipped]}
+
+
+def index_message(summary: dict) -> str:
+    """One line saying what ``qa index`` did (information, not a warning)."""
+    n = summary["documents"]
+    line = (f"{summary['action'].capitalize()} the index in {summary['index']}: {n} document{'s' if n != 1 else ''}, "
+            f"{summary['passages']} passages, {summary['sentences']} sentences "
+            f"({summary['embedded']} embedded, {summary['reused']} reused)")
+    if summary["reason"]:
+        line += f"; {summary['reason']}"
+    skipped = len(summary["skipped"])
+    return line + (f"; {skipped} file{'s' if skipped != 1 else ''} skipped (listed above)." if skipped else ".")
 
 
 @cli.command()
 @corpus_option
 @index_option
 @click.option("--rebuild", is_flag=True, help="Embed every document again, even unchanged ones.")
-def index(corpus_dir, index_dir, rebuild):
+@click.option("--json", "as_json", is_flag=True, help="Print what was done, and every file skipped with its reason, as JSON.")
+def index(corpus_dir, index_dir, rebuild, as_json):
     """Build or update the index of CORPUS in INDEX (only changed documents are embedded)."""
     from ..ingest.corpus import load_corpus
     from ..search.embeddings import MiniLMEmbeddings
@@ -94,14 +123,16 @@ def index(corpus_dir, index_dir, rebuild):
         corpus = load_corpus(corpus_dir)
         emb = MiniLMEmbeddings()
         idx, report = open_or_build_index(corpus, index_dir, emb, rebuild="always" if rebuild else "auto",
-                                          progress=_progress_bar("Embedding"))
+                                          progress=_progress_bar("Embedding"), on_wait=_say_waiting)
         emb.warm_up()  # exports the query encoder now rather than on the first question
     except QAError as exc:
         fail(exc)
+    summary = index_summary(index_dir, idx, report)
+    if as_json:
+        click.echo(json.dumps(summary, indent=2, ensure_ascii=False))
+        return
     _warn_skipped(report)
-    click.echo(f"{report.action.capitalize()} {index_dir}: {len(idx.documents)} documents, {len(idx.passages)} "
-               f"passages, {len(idx.sentences)} sentences ({report.embedded_sentences} embedded, "
-               f"{report.reused_sentences} reused){'; ' + report.reason if report.reason else ''}.")
+    click.echo(index_message(summary))
 
 
 def render_answer(answer) -> str:
@@ -114,7 +145,8 @@ def render_answer(answer) -> str:
         lines.insert(0, f"Answer: {answer.short_answer}")
     lines.append(f"Sources (confidence {answer.confidence:.2f}):")
     for n, c in enumerate(answer.citations, 1):
-        where = f"{c.source}" + (f" \u00a7 {c.section}" if c.section else "")
+        where = f"{c.source}" + (f", p. {c.page}" if c.page is not None else "") + \
+            (f" \u00a7 {c.section}" if c.section else "")
         lines.append(f"[{n}] {where}  (chars {c.start}-{c.end}, score {c.score:.3f})")
         text, out, last = c.text, [], 0
         for a, b in c.highlights:
@@ -140,7 +172,7 @@ def ask(question, corpus_dir, index_dir, as_json, no_rebuild, top_k):
     try:
         validate_question(question)
         bot = Answerer.from_corpus(corpus_dir, index_dir, rebuild="never" if no_rebuild else "auto", k=top_k,
-                                   progress=_progress_bar("Embedding"))
+                                   progress=_progress_bar("Embedding"), on_wait=_say_waiting)
         answer = bot.ask(question)
     except QAError as exc:
         fail(exc)
@@ -151,12 +183,29 @@ def ask(question, corpus_dir, index_dir, as_json, no_rebuild, top_k):
         click.echo(render_answer(answer))
 
 
+@cli.command()
+@corpus_option
+@index_option
+@click.option("--host", help=_from_env("host", "Address to listen on (else GRADIO_SERVER_NAME)."))
+@click.option("--port", type=click.IntRange(1, 65535), help=_from_env("port", "Port to listen on (else GRADIO_SERVER_PORT)."))
+def ui(corpus_dir, index_dir, host, port):
+    """Open the chat window on CORPUS at http://HOST:PORT/ (the index is built or updated first)."""
+    from .launch import listen_address, run_ui
+
+    corpus_dir, index_dir = _setting(corpus_dir, "corpus"), _setting(index_dir, "index")
+    try:
+        host, port = listen_address(host, port)
+        run_ui(corpus_dir, index_dir, host, port, echo=lambda m: click.echo(m, err=True))
+    except QAError as exc:
+        fail(exc)
+
+
 @cli.command("eval")
 @click.option("--questions", type=click.Path(path_type=Path, dir_okay=False),
               help=_from_env("questions", "JSONL question set."))
 @click.option("--squad", type=click.Path(path_type=Path, dir_okay=False),
-              help="A SQuAD-format JSON file: its articles become the corpus, its questions the set "
-                   "(public ones: ../shared/datasets).")
+              help="A SQuAD-format JSON file (e.g. XQuAD's xquad.en.json; public ones are in ../shared/datasets): "
+                   "its articles become the corpus, its questions the set.")
 @corpus_option
 @index_option
 @click.option("--out", "out_dir", type=click.Path(path_type=Path, file_okay=False), default="eval-results",

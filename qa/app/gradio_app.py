@@ -2,7 +2,7 @@
 
 :func:`ask_step` and :func:`select_step` are the window's handlers as plain functions
 (tested without a browser); :func:`build_demo` lays out the page and wires them up;
-``ui.py`` loads the answerer and launches it. Style and page script are package data
+:mod:`qa.app.launch` (``qa ui``, ``ui.py``) loads the answerer and launches it. Style and page script are package data
 (``static/chat.css``, ``static/chat.js``). Gradio is imported only when the app is built.
 """
 

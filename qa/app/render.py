@@ -120,9 +120,11 @@ def render_answer_text(answer: Answer) -> str:
 
 
 def _where(c: Citation) -> str:
-    """'Section · file' for a citation, both escaped."""
+    """'Section · p. 4 · file' for a citation (the page for formats with pages), escaped."""
     section = c.section.strip() if c.section else ""
     parts = [escape_text(section)] if section else []
+    if isinstance(c.page, int):
+        parts.append(f'<span class="qa-page">p. {c.page}</span>')
     parts.append(f'<span class="qa-file">{escape_text(c.source)}</span>')
     return " · ".join(parts)
 
@@ -257,20 +259,32 @@ EMPTY_SOURCES_HTML = (
     '</p></div>')
 
 
+def skipped_html(skipped) -> str:
+    """"M skipped" that opens (a ``<details>``) on the files not indexed, each with its reason."""
+    problems = list(skipped or [])
+    if not problems:
+        return ""
+    items = "".join(f'<li><span class="qa-file">{escape_text(getattr(p, "path", ""))}</span> '
+                    f'{escape_text(str(p).removeprefix(getattr(p, "path", "") + ": "))}</li>' for p in problems)
+    return (f'<details class="qa-skipped"><summary>{len(problems):,} skipped</summary>'
+            f'<ul>{items}</ul></details>')
+
+
 def header_html(answerer, corpus_name: str | None = None) -> str:
-    """The title bar: corpus name and size (from ``answerer.stats``)."""
+    """The title bar: corpus name and size (from ``answerer.stats``), and the files skipped."""
     stats = answerer.stats
     name = corpus_name or (answerer.corpus_dir.name if getattr(answerer, "corpus_dir", None) else "documents")
     docs = list(getattr(answerer.index, "documents", []))
     n_docs, n_passages = stats.get("documents", len(docs)), stats.get("passages", 0)
+    skipped = skipped_html(getattr(getattr(answerer, "report", None), "skipped", ()))
     titles = ""
     if 0 < len(docs) <= MAX_TITLES_SHOWN:
         titles = " · ".join(f"<i>{escape_text(d.title or d.source)}</i>" for d in docs)
         titles = f'<div class="qa-titles">{titles}</div>'
     return (f'<div class="qa-header"><div class="qa-title">Ask the documents</div>'
             f'<div class="qa-corpus"><span class="qa-pill">{escape_text(name)}</span> '
-            f'{n_docs:,} document{"s" if n_docs != 1 else ""} · {n_passages:,} passages · '
-            f'{stats.get("sentences", 0):,} sentences</div>{titles}'
+            f'{n_docs:,} document{"s" if n_docs != 1 else ""}{", " if skipped else ""}{skipped} · '
+            f'{n_passages:,} passages · {stats.get("sentences", 0):,} sentences</div>{titles}'
             f'<div class="qa-muted qa-how">Answers are quoted from the documents, with numbered citations. '
             f'When the documents don\'t hold the answer, it says so. Follow-up questions use the conversation.'
             f'</div></div>')

@@ -49,7 +49,9 @@ def load_questions(path) -> list[Question]:
             continue
         try:
             d = json.loads(line)
-            out.append(Question(id=str(d["id"]), question=d["question"], answers=list(d.get("answers", [])),
+            if not isinstance(d.get("answers"), list):   # a missing key must not read as "unanswerable"
+                raise KeyError("answers (a list; [] for a question the documents can't answer)")
+            out.append(Question(id=str(d["id"]), question=d["question"], answers=list(d["answers"]),
                                 evidence=d.get("evidence", ""), type=d.get("type", "fact"),
                                 history=[tuple(h) for h in d.get("history", [])]))
         except (ValueError, KeyError, TypeError) as exc:

@@ -81,14 +81,15 @@ def markdown(report: Report, max_failures: int = FAILURES_SHOWN) -> str:
     return "\n".join(lines + _failure_lines(report, max_failures))
 
 
-def chart(reports: list[Report], path) -> Path:
-    """A grouped bar chart, one group per metric, one bar per system (PNG)."""
+def figure(reports: list[Report]):
+    """The matplotlib figure of :func:`chart`: one panel per report, one group of bars per metric,
+    one bar per system; the legend sits outside the plot, to its right, so it covers no bar."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(len(reports), 1, figsize=(11, 3.6 * len(reports)), squeeze=False)
+    fig, axes = plt.subplots(len(reports), 1, figsize=(12, 3.6 * len(reports)), squeeze=False)
     for ax, report in zip(axes[:, 0], reports):
         systems = list(report.systems)
         width = 0.8 / len(systems)
@@ -99,9 +100,17 @@ def chart(reports: list[Report], path) -> Path:
         ax.set_xticks([x + width * (len(systems) - 1) / 2 for x in range(len(CHART_METRICS))])
         ax.set_xticklabels(CHART_METRICS, rotation=15, fontsize=8)
         ax.set_ylim(0, 1.1)
-        ax.set_title(report.name)
-        ax.legend(loc="lower right", fontsize=8)
+        ax.set_title(report.name, fontsize=10)
+        ax.legend(loc="upper left", bbox_to_anchor=(1.005, 1.0), fontsize=8)
     fig.tight_layout()
+    return fig
+
+
+def chart(reports: list[Report], path) -> Path:
+    """:func:`figure` as a PNG at ``path``."""
+    import matplotlib.pyplot as plt
+
+    fig = figure(reports)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=110)

@@ -20,6 +20,10 @@ from .questions import Question, close_variants, load_questions, split_of
 from .report import Report, build_report, chart, markdown
 
 
+SQUAD_SOURCE = ("XQuAD's English set is xquad.en.json from github.com/google-deepmind/xquad (CC BY-SA 4.0); "
+                "this project keeps a copy at ../shared/datasets/xquad-en.json. Any SQuAD v1.1-format JSON file works.")
+
+
 def _env(name: str):
     return field(default_factory=lambda: Settings.get(name))
 
@@ -59,8 +63,7 @@ def prepare(config: EvalConfig) -> tuple[Path, Path, list[Question], str]:
         from .squad import load_squad, write_corpus
 
         if not Path(config.squad).is_file():
-            raise FileNotFoundError(f"SQuAD-format file {str(config.squad)!r} not found. The public sets live in "
-                                    "../shared/datasets (see the README's Evaluation section).")
+            raise FileNotFoundError(f"SQuAD-format file {str(config.squad)!r} not found. {SQUAD_SOURCE}")
         corpus_dir, questions = write_corpus(load_squad(config.squad), config.out_dir / "squad-corpus")
         index_dir, name = config.out_dir / "squad-index", f"SQuAD file {config.squad.name}"
     elif not config.questions or not Path(config.questions).is_file():
@@ -145,7 +148,7 @@ def run_evaluation(config: EvalConfig, echo: Callable[[str], None] = print, answ
             "date": date.today().isoformat(), "machine": machine(), "load_average": round(os.getloadavg()[0], 1)}
     held = {True: "; the span reader was trained on this set: not held out", False: "; held out from the span reader",
             None: ""}[meta["reader_trained_on_this_set"]]
-    report = build_report(f"{name} ({len(questions)} questions, corpus {corpus_dir}, split {config.split}{held})", results,
+    report = build_report(f"{name}: {len(questions)} questions on {corpus_dir} (split {config.split}{held})", results,
                           k=config.k, meta=meta)
     write_reports(report, config.out_dir)
     return report

@@ -33,7 +33,7 @@ def _require_eval_extra():
         from langchain_text_splitters import RecursiveCharacterTextSplitter  # noqa: F401
     except ImportError as exc:
         raise ModelError(f"The stock recipe needs the eval extra ({exc.name} is missing).",
-                         hint="Install it with `pip install -e '.[eval]'`.") from None
+                         hint="Install it with `pip install 'qa[eval]'`.") from None
 
 
 @dataclass

@@ -1,4 +1,4 @@
-"""Sentence-aware chunking: passages that never cut a sentence nor cross a section.
+"""Sentence-aware chunking: passages that never cut a sentence nor cross a section or a page.
 
     >>> from qa.ingest.document import Document, Section
     >>> text = "Intro line one. Two here. Three now. Four at last."
@@ -9,7 +9,7 @@
     >>> all(text[p.start:p.end] == p.text for p in chunks.passages)
     True
 
-Every passage knows its document, section and offsets, and which sentences it
+Every passage knows its document, section, page (PDF) and offsets, and which sentences it
 holds (ids into ``Chunks.sentences``; a sentence shared by two overlapping
 passages is stored, and embedded, once).
 """
@@ -58,6 +58,7 @@ class Passage:
     text: str
     first_sentence: int  # ids into Chunks.sentences, inclusive range
     last_sentence: int
+    page: int | None = None  # the page (from 1) of a document with pages, else None
 
     @property
     def sentence_ids(self) -> range:
@@ -102,16 +103,19 @@ def chunk_documents(documents: list[Document], settings: ChunkSettings = ChunkSe
 
 
 def append_document(chunks: Chunks, doc_index: int, doc: Document, settings: ChunkSettings) -> None:
-    """Add the passages and sentences of ``doc`` (number ``doc_index``) to ``chunks``."""
+    """Add the passages and sentences of ``doc`` (number ``doc_index``) to ``chunks``
+    (a section that runs over pages is cut where each page begins)."""
     for section in doc.sections:
-        spans = split_sentences(doc.text, section.start, section.end)
-        if not spans:
-            continue
-        base = len(chunks.sentences)
-        chunks.sentences.extend(Sentence(doc_index, a, b) for a, b in spans)
-        for first, last in _group(spans, settings):
-            start, end = spans[first][0], spans[last][1]
-            chunks.passages.append(Passage(
-                id=len(chunks.passages), doc=doc_index, source=doc.source, title=doc.title,
-                section=section.heading, start=start, end=end, text=doc.text[start:end],
-                first_sentence=base + first, last_sentence=base + last))
+        for lo, hi in doc.page_spans(section.start, section.end):
+            spans = split_sentences(doc.text, lo, hi)
+            if not spans:
+                continue
+            base = len(chunks.sentences)
+            chunks.sentences.extend(Sentence(doc_index, a, b) for a, b in spans)
+            page = doc.page_at(spans[0][0])
+            for first, last in _group(spans, settings):
+                start, end = spans[first][0], spans[last][1]
+                chunks.passages.append(Passage(
+                    id=len(chunks.passages), doc=doc_index, source=doc.source, title=doc.title,
+                    section=section.heading, start=start, end=end, text=doc.text[start:end],
+                    first_sentence=base + first, last_sentence=base + last, page=page))

@@ -149,6 +149,10 @@ class MiniLMEmbeddings(ArrayEmbeddings):
                 except ImportError:
                     raise ModelError("sentence-transformers is not installed.",
                                      hint="Install it with `pip install sentence-transformers`.") from None
+                if not self.show_progress:   # no "Loading weights" bar each time the model loads
+                    from transformers.utils import logging as transformers_logging
+
+                    transformers_logging.disable_progress_bar()
                 self._st = SentenceTransformer(str(self.model_dir), device="cpu")
             return self._st
 

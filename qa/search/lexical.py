@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from functools import lru_cache
 from pathlib import Path
 
@@ -28,6 +29,17 @@ STOP_WORDS = frozenset(
 
 BM25_K1, BM25_B = 1.2, 0.75   # the usual BM25 saturation and length normalisation
 EMPTY_TOKEN = "\u2400"        # stands in for a passage with no token left, so bm25s keeps its row
+
+
+def _bm25s():
+    """bm25s, imported; it sets its own logger to DEBUG on import, which would print a line
+    per build: its level goes back to the application's (``qa -v`` shows them)."""
+    import bm25s
+
+    log = logging.getLogger("bm25s")
+    if log.level == logging.DEBUG:
+        log.setLevel(logging.NOTSET)
+    return bm25s
 
 
 @lru_cache(maxsize=1)
@@ -55,8 +67,7 @@ class LexicalIndex:
     @classmethod
     def build(cls, texts: list[str]) -> "LexicalIndex":
         """Index ``texts`` (one per passage, in id order)."""
-        import bm25s
-
+        bm25s = _bm25s()
         tokens = [analyze(t) or [EMPTY_TOKEN] for t in texts]
         model = bm25s.BM25(k1=BM25_K1, b=BM25_B)
         model.index(tokens, show_progress=False)
@@ -76,8 +87,7 @@ class LexicalIndex:
     @classmethod
     def load(cls, folder: Path, n_docs: int) -> "LexicalIndex":
         """Read what :meth:`save` wrote (pickles refused)."""
-        import bm25s
-
+        bm25s = _bm25s()
         model = bm25s.BM25.load(str(folder), allow_pickle=False, load_corpus=False)
         vocab = json.loads((folder / "vocab.index.json").read_text(encoding="utf-8"))
         return cls(model, {str(k): int(v) for k, v in vocab.items()}, n_docs)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 from ..errors import IndexMismatchError, IndexMissingError
 from ..ingest.document import Corpus
@@ -40,36 +41,51 @@ class BuildReport:
     skipped: tuple = ()
 
 
+def _stored(corpus: Corpus, index_dir: Path, embeddings: ArrayEmbeddings, settings: IndexSettings,
+            rebuild: str) -> tuple[PassageIndex | None, bool, str]:
+    """``(stored index or None, whether it matches corpus, why it is rebuilt)``; raises in
+    "never" mode when it is missing or out of date, and always when it is corrupt."""
+    try:
+        previous = load_index(index_dir, model=embeddings.model_info, settings=settings)
+    except (IndexMissingError, IndexMismatchError) as exc:
+        if rebuild == "never":
+            raise
+        return None, False, "there was no index yet" if isinstance(exc, IndexMissingError) else exc.message
+    stored = {d.source: d.sha256 for d in previous.documents}
+    if stored == corpus.hashes:
+        return previous, True, ""
+    names = sorted({name for name, _ in set(stored.items()) ^ set(corpus.hashes.items())})
+    reason = f"{len(names)} document(s) changed, added or removed: {', '.join(names[:NAMES_SHOWN])}"
+    if rebuild == "never":
+        raise IndexMismatchError(f"The index in {str(index_dir)!r} is out of date: {reason}.",
+                                 hint="Run `qa index` to update it.")
+    return previous, False, reason
+
+
 def open_or_build_index(corpus: Corpus, index_dir, embeddings: ArrayEmbeddings,
                         settings: IndexSettings = IndexSettings(), rebuild: str = "auto",
-                        progress: Progress | None = None) -> tuple[PassageIndex, BuildReport]:
+                        progress: Progress | None = None,
+                        on_wait: Callable[[str], None] | None = None) -> tuple[PassageIndex, BuildReport]:
     """Load the index of ``corpus`` from ``index_dir``, building it if needed.
 
     ``rebuild``: ``"auto"`` (build when missing or out of date: only changed
-    documents are embedded again), ``"never"`` (raise instead), ``"always"``.
-    A corrupt index is raised, never silently replaced."""
+    documents are embedded), ``"never"`` (raise instead), ``"always"``.
+    A corrupt index is raised, never silently replaced. When another process is
+    building the same index, ``on_wait`` hears so; this one then waits, and uses
+    that build when it matches the corpus."""
     if rebuild not in REBUILD_CHOICES:
         raise ValueError(f"rebuild must be 'auto', 'never' or 'always', got {rebuild!r}")
     index_dir = Path(index_dir)
-    previous = None
-    reason = "rebuild requested"
+    previous, reason = None, "rebuild requested"
     if rebuild != "always":
-        try:
-            previous = load_index(index_dir, model=embeddings.model_info, settings=settings)
-            stored = {d.source: d.sha256 for d in previous.documents}
-            if stored == corpus.hashes:
+        previous, current, reason = _stored(corpus, index_dir, embeddings, settings, rebuild)
+        if current:
+            return previous, BuildReport("loaded", skipped=tuple(corpus.skipped))
+    with build_lock(index_dir, on_wait) as waited:
+        if waited and rebuild != "always":
+            previous, current, reason = _stored(corpus, index_dir, embeddings, settings, rebuild)
+            if current:
                 return previous, BuildReport("loaded", skipped=tuple(corpus.skipped))
-            changed = sorted(set(stored.items()) ^ set(corpus.hashes.items()))
-            names = sorted({name for name, _ in changed})
-            reason = f"{len(names)} document(s) changed, added or removed: {', '.join(names[:NAMES_SHOWN])}"
-            if rebuild == "never":
-                raise IndexMismatchError(f"The index in {str(index_dir)!r} is out of date: {reason}.",
-                                         hint="Run `qa index` to update it.")
-        except (IndexMissingError, IndexMismatchError) as exc:
-            if rebuild == "never":
-                raise
-            reason = exc.message
-    with build_lock(index_dir):
         index, stats = build_index(corpus, embeddings, settings, previous=previous, progress=progress)
         save_index(index, index_dir)
     report = BuildReport("updated" if previous is not None else "built", reason,

@@ -2,7 +2,7 @@
 of every file, checked on load.
 
     >>> manifest_problem({"format": "qa-index", "format_version": 99})   # doctest: +ELLIPSIS
-    'index format version 99, but this qa reads version 1...'
+    'index format version 99, but this qa reads version 2...'
 
 ``CURRENT`` names the generation in use; :func:`read_manifest` follows it.
 """
@@ -20,7 +20,7 @@ from .embeddings import ModelInfo
 from .index import IndexSettings, PassageIndex
 
 FORMAT = "qa-index"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2            # 2: documents have pages (PDF); version 1 indexes are rebuilt
 CURRENT = "CURRENT"
 GENERATION = re.compile(r"gen-[0-9A-Za-z_-]{1,80}")
 POINTER_MAX_BYTES = 4096     # a CURRENT file longer than this is garbage, not a generation name
@@ -97,6 +97,9 @@ def read_manifest(index_dir) -> tuple[Path, dict]:
     if not GENERATION.fullmatch(name):
         raise IndexCorruptError(index_dir / CURRENT, f"names {name[:80]!r}, which is not an index generation.")
     folder = index_dir / name
+    if not folder.is_dir():   # dangling: the generation was removed (by hand, or a cleaner)
+        raise IndexMissingError(f"No index in {str(index_dir)!r}: {CURRENT} names {name}, which is not there.",
+                                hint="Build one with `qa index`.")
     path = folder / "manifest.json"
     try:
         manifest = json.loads(path.read_text(encoding="utf-8"))

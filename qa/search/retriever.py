@@ -7,7 +7,7 @@ behind LangChain's ``BaseRetriever``.
     (0.83, 'iran-pakistan-relations.txt')
 
 Each returned ``Document`` is a passage; its metadata holds the document
-``source``, ``title``, ``section``, character offsets ``start``/``end``, the
+``source``, ``title``, ``section``, ``page`` (from 1, PDF; else None), character offsets ``start``/``end``, the
 fused ``score`` with its parts ``dense_score`` and ``lexical_score``, and
 ``sentences``: ``[sentence_id, start, end, cosine]`` for each sentence in it,
 which the answerer uses without embedding anything again.
@@ -81,7 +81,7 @@ class HybridRetriever(BaseRetriever):
             out.append(Document(
                 page_content=p.text, id=str(p.id),
                 metadata={"passage_id": p.id, "source": p.source, "title": p.title, "section": p.section,
-                          "start": p.start, "end": p.end, "score": round(score, 6),
+                          "page": p.page, "start": p.start, "end": p.end, "score": round(score, 6),
                           "dense_score": round(dense, 6), "lexical_score": round(lex, 6),
                           "sentences": sentences}))
         return out

@@ -6,7 +6,7 @@ Layout of an index folder::
     index/
       CURRENT                 the name of the generation in use, e.g. "gen-20261126T201500-3f2a"
       gen-.../manifest.json   format, version, model, settings, document hashes, file checksums
-      gen-.../documents.json  source, title, sha256, sections and text of each document
+      gen-.../documents.json  source, title, sha256, sections, pages and text of each document
       gen-.../passages.json   [doc, section, start, end, first_sentence, last_sentence] per passage
       gen-.../sentences.json  [doc, start, end] per sentence
       gen-.../vectors.faiss   sentence vectors (faiss.write_index)
@@ -22,14 +22,16 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import json
+import logging
 import os
 import secrets
 import shutil
 import time
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Callable
 
-from ..errors import IndexCorruptError, IndexMismatchError, IndexProblem
+from ..errors import IndexCorruptError, IndexMismatchError, IndexMissingError, IndexProblem
 from ..ingest.chunking import Chunks, Passage, Sentence
 from ..ingest.document import Document, Section
 from .embeddings import ModelInfo
@@ -37,6 +39,9 @@ from .index import IndexSettings, PassageIndex
 from .lexical import LexicalIndex
 from .manifest import CURRENT, current_name, make_manifest, manifest_problem, read_manifest, verify_files
 
+logger = logging.getLogger(__name__)
+
+LOCK_FILE = ".lock"          # held by the one builder at a time; it holds that builder's process id
 STALE_TMP_SECONDS = 3600.0   # an unfinished generation older than this is a dead builder's, and removed
 LOAD_ATTEMPTS = 5            # a reader retries when a rebuild pruned the generation it was reading
 
@@ -56,17 +61,34 @@ def _fsync_dir(path: Path) -> None:
 
 
 @contextlib.contextmanager
-def build_lock(index_dir: Path):
-    """One builder at a time per index folder (readers never wait)."""
+def build_lock(index_dir: Path, on_wait: Callable[[str], None] | None = None):
+    """One builder at a time per index folder (readers never wait). When another builder
+    holds the lock, ``on_wait`` is told so (a line naming its process) before this one
+    waits; the context yields whether it waited."""
     try:
         index_dir.mkdir(parents=True, exist_ok=True)
-        lock = open(index_dir / ".lock", "w")
+        lock = open(index_dir / LOCK_FILE, "a+", encoding="utf-8")   # not "w": the holder's pid stays
     except OSError as exc:
         raise _cannot_write(index_dir, exc) from None
     with lock as f:
-        fcntl.flock(f, fcntl.LOCK_EX)
+        waited = False
         try:
-            yield
+            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            f.seek(0)
+            holder = f.read(32).strip()
+            message = (f"Waiting for another build of the index in {str(index_dir)!r} to finish"
+                       f"{f' (process {holder})' if holder.isdigit() else ''}...")
+            logger.info(message)
+            if on_wait is not None:
+                on_wait(message)
+            fcntl.flock(f, fcntl.LOCK_EX)
+            waited = True
+        try:
+            f.truncate(0)
+            f.write(str(os.getpid()))
+            f.flush()
+            yield waited
         finally:
             fcntl.flock(f, fcntl.LOCK_UN)
 
@@ -77,7 +99,8 @@ def _write_generation(index: PassageIndex, tmp: Path) -> None:
 
     _write_json(tmp / "documents.json", [
         {"source": d.source, "title": d.title, "sha256": d.sha256,
-         "sections": [[s.heading, s.start, s.end] for s in d.sections], "text": d.text}
+         "sections": [[s.heading, s.start, s.end] for s in d.sections], "pages": [list(p) for p in d.pages],
+         "text": d.text}
         for d in index.documents])
     _write_json(tmp / "passages.json", [
         [p.doc, p.section, p.start, p.end, p.first_sentence, p.last_sentence] for p in index.passages])
@@ -159,7 +182,7 @@ def load_index(index_dir, *, model: ModelInfo | None = None, settings: IndexSett
         name = current_name(Path(index_dir))
         try:
             return _load_generation(index_dir, model=model, settings=settings, verify=verify)
-        except IndexCorruptError:
+        except (IndexCorruptError, IndexMissingError):
             # Rebuilds switched CURRENT and pruned the generation being read: read the new one.
             if attempt == LOAD_ATTEMPTS - 1 or current_name(Path(index_dir)) == name:
                 raise
@@ -176,13 +199,15 @@ def _read_chunks(folder: Path) -> tuple[list[Document], Chunks]:
             raise IndexCorruptError(folder / name, f"cannot be read ({exc}).") from None
 
     try:
-        documents = [Document(d["source"], d["title"], d["text"], [Section(*s) for s in d["sections"]], d["sha256"])
+        documents = [Document(d["source"], d["title"], d["text"], [Section(*s) for s in d["sections"]], d["sha256"],
+                              [(int(a), int(b)) for a, b in d["pages"]])
                      for d in read("documents.json")]
         sentences = [Sentence(*s) for s in read("sentences.json")]
         passages = []
         for pid, (doc, section, start, end, first, last) in enumerate(read("passages.json")):
             d = documents[doc]
-            passages.append(Passage(pid, doc, d.source, d.title, section, start, end, d.text[start:end], first, last))
+            passages.append(Passage(pid, doc, d.source, d.title, section, start, end, d.text[start:end], first, last,
+                                    d.page_at(start)))
     except (KeyError, TypeError, ValueError, IndexError) as exc:
         raise IndexCorruptError(folder, f"holds JSON of an unexpected shape ({exc!r}).") from None
     return documents, Chunks(passages, sentences)

@@ -1,0 +1,99 @@
+"""DOCX: a Word document's paragraphs, lists and tables in order (python-docx).
+
+Paragraphs in a "Heading" style become headings (sections); the title is the document's
+own (its properties), else its "Title" paragraph, else its first heading. List items are
+``- item`` blocks, table rows cells joined by `` | ``. A DOCX is a zip archive: one that
+would unpack to more than :data:`MAX_UNPACKED_BYTES` is refused before it is parsed, and
+a password-protected one (stored as an OLE file, not a zip) is named as such.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+from ...errors import ExtractionError
+from ..document import Extracted
+from .builder import TextBuilder, collapse, require
+
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"   # encrypted Office files (and old .doc) are OLE files
+MAX_UNPACKED_BYTES = 256 * 1024 * 1024            # a zip bomb is refused before parsing
+CELL_SEPARATOR = " | "
+
+
+def _check_archive(data: bytes) -> None:
+    if data.startswith(OLE_MAGIC):
+        raise ExtractionError("is password-protected (or an old Word .doc file), not a DOCX.", reason="encrypted",
+                              hint="Save it as .docx without a password.")
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise ExtractionError(f"is not a readable DOCX (zip) file ({exc}).", reason="corrupt") from None
+    if unpacked > MAX_UNPACKED_BYTES:
+        raise ExtractionError(f"would unpack to {unpacked:,} bytes; the limit is {MAX_UNPACKED_BYTES:,}.",
+                              reason="too-large")
+
+
+def _style(paragraph) -> str:
+    try:
+        return (paragraph.style.name or "") if paragraph.style is not None else ""
+    except (KeyError, AttributeError):
+        return ""
+
+
+def _is_list_item(paragraph, style: str) -> bool:
+    ppr = paragraph._p.pPr
+    return style.startswith("List") or (ppr is not None and ppr.numPr is not None)
+
+
+def _row_text(row) -> str:
+    cells, seen = [], set()
+    for cell in row.cells:
+        if id(cell._tc) in seen:   # a merged cell is listed once per grid column it spans
+            continue
+        seen.add(id(cell._tc))
+        text = collapse(cell.text)
+        if text:
+            cells.append(text)
+    return CELL_SEPARATOR.join(cells)
+
+
+def _write(builder: TextBuilder, document) -> str:
+    """The body's blocks onto ``builder``; returns the text of a "Title" paragraph, if any."""
+    from docx.table import Table
+
+    title = ""
+    for block in document.iter_inner_content():
+        if isinstance(block, Table):
+            for row in block.rows:
+                builder.paragraph(_row_text(row))
+            continue
+        style, text = _style(block), block.text
+        if style == "Title" or style.startswith("Heading"):
+            title = title or (collapse(text) if style == "Title" else "")
+            builder.heading(text)
+        elif _is_list_item(block, style):
+            builder.paragraph("- " + collapse(text) if text.strip() else "")
+        else:
+            builder.paragraph(text)
+    return title
+
+
+def load_docx(data: bytes) -> Extracted:
+    """Text, title and headings of a Word document."""
+    _check_archive(data)
+    docx = require("docx", "DOCX")
+    builder = TextBuilder()
+    try:
+        document = docx.Document(io.BytesIO(data))
+        title_paragraph = _write(builder, document)
+        title = collapse(document.core_properties.title or "")
+    except ExtractionError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - python-docx and lxml raise many kinds on a damaged file
+        first = (str(exc).splitlines() or [type(exc).__name__])[0][:200]
+        raise ExtractionError(f"could not be read as DOCX ({first or type(exc).__name__}).", reason="corrupt",
+                              hint="It may be damaged; open and save it again.") from None
+    headings = builder.headings
+    return builder.extracted(title or title_paragraph or (headings[0] if headings else ""))
