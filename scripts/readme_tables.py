@@ -1,10 +1,12 @@
 """Write the README's generated tables from their sources, or check that they match.
 
-* ``results``: ``qa eval`` on the bundled set and on XQuAD, from the ``report.json`` files kept in
-  ``docs/results/`` (``make results`` runs both evaluations and copies them there);
-* ``types``: accuracy by question type on the bundled set, from the same report;
-* ``calibration``: how the fitted reader does on the halves it was fitted on and on the held-out
-  halves, from the report inside ``qa/answering/calibration.json`` (written by ``qa calibrate``);
+* ``results``: ``qa eval`` on the bundled set, every system of the run, from the ``report.json``
+  files kept in ``docs/results/`` (``make results`` runs the evaluations and copies them there);
+* ``public``: ``qa eval --squad`` on XQuAD, COVID-QA and PolicyQA, from the same folder;
+* ``types``: accuracy by question type on the bundled set, from its report;
+* ``calibration``: how the fitted span reader does on the halves it was fitted on and on the
+  held-out halves, and the threshold trade-off, from the report inside
+  ``qa/answering/calibration/span.json`` (written by ``qa calibrate``);
 * ``settings``: every ``QA_*`` variable, from :func:`qa.settings.variables`.
 
 Each table sits between ``<!-- begin: NAME (scripts/readme_tables.py) -->`` and
@@ -23,8 +25,9 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-SETS = [("bundled", "bundled article ({questions} questions)"),
-        ("xquad-en", "XQuAD-en ({documents} articles as one corpus, {questions} questions)")]
+BUNDLED = "bundled"
+PUBLIC = [("xquad-en", "XQuAD-en"), ("covidqa", "COVID-QA"), ("policyqa-test", "PolicyQA (test)")]
+SYSTEMS = [("qa", "**qa** (span reader)"), ("extractive", "extractive reader"), ("stock", "stock recipe")]
 
 
 def _rate(v) -> str:
@@ -40,67 +43,105 @@ def _ms(v) -> str:
 
 
 def _cells(report: dict, system: str) -> list[str]:
-    """One column of the results table: ``system``'s numbers in ``report``."""
+    """One column of the bundled set's table: ``system``'s numbers in ``report``."""
     s = report["systems"][system]
     unanswerable = s["questions"] - s["answerable"]
     followups = report["types"][system].get("followup", {}).get("n", 0)
+    paraphrases = report["types"][system].get("paraphrase", {})
+    exact = "-" if s.get("short_f1") is None else f"{_rate(s['short_exact_match'])} / {_rate(s['short_f1'])}"
     return [
-        _rate(s["answer_accuracy"]), _rate(s["citation_accuracy"]), _rate(s["highlight_accuracy"]),
+        _rate(s["answer_accuracy"]), _rate(s["citation_accuracy"]), _rate(s["highlight_accuracy"]), exact,
         f"{_rate(s['recall@4'])} / {_rate(s['mrr'])}",
-        f"{_count(s['abstention_recall'], unanswerable)}" + (f" ({_rate(s['abstention_recall'])})"
-                                                             if unanswerable and s["abstention_recall"] else ""),
+        f"{_count(s['abstention_recall'], unanswerable)}",
         f"{s['false_abstentions']} of {s['answerable']}",
         _count(s["followup_accuracy"], followups),
+        _count(paraphrases.get("accuracy"), paraphrases.get("n", 0)),
         f"{_ms(s['median_answer_chars'])} / {s['max_answer_chars']} chars",
         f"{_ms(s['latency_p50_ms'])} / {_ms(s['latency_p95_ms'])} ms",
     ]
 
 
-ROWS = ["answer accuracy (answerable)", "citation accuracy", "highlight accuracy", "retrieval recall@4 / MRR",
-        "unanswerable abstained", "false abstentions", "follow-ups right", "median / longest answer",
-        "latency p50 / p95"]
+ROWS = ["answer accuracy (answerable)", "citation accuracy", "highlight accuracy", "exact answer: EM / token F1",
+        "retrieval recall@4 / MRR", "unanswerable abstained", "false abstentions", "follow-ups right",
+        "paraphrases right", "median / longest answer", "latency p50 / p95"]
 
 
-def results_table(reports: dict[str, dict]) -> str:
-    """The results of every set in ``reports`` side by side, ``qa`` beside the stock recipe."""
-    sets = [(key, label) for key, label in SETS if key in reports]
-    head = "| |" + "".join(f" {label.format(questions=reports[key]['meta']['questions'], **reports[key]['meta']['stats'])} | |"
-                           for key, label in sets)
-    columns = [_cells(reports[key], system) for key, _ in sets for system in ("qa", "stock")]
-    lines = [head, "|---|" + "---|---|" * len(sets),
-             "| metric | " + " | ".join("**qa** | stock recipe" for _ in sets) + " |"]
-    lines += [f"| {row} | " + " | ".join(col[i] for col in columns) + " |" for i, row in enumerate(ROWS)]
+def _when(reports) -> str:
     when = sorted({(r["meta"].get("date", "?"), r["meta"].get("machine", "?"), r["meta"].get("load_average"))
-                   for r in reports.values()})
-    said = "; ".join(f"{d}, {m}" + (f", load average {load} at the end" if load is not None else "")
-                     for d, m, load in when)
-    return "\n".join([f"`qa eval` ({said}); each set in one run, the same questions for both systems:", ""] + lines)
+                   for r in reports})
+    return "; ".join(f"{d}, {m}" + (f", load average {load}" if load is not None else "") for d, m, load in when)
 
 
-def types_table(report: dict) -> str:
-    """Accuracy by question type, ``qa`` beside the stock recipe."""
-    qa, stock = report["types"]["qa"], report["types"].get("stock", {})
-    lines = ["| question type | questions | **qa** | stock recipe |", "|---|---|---|---|"]
-    for t, row in sorted(qa.items(), key=lambda kv: (-kv[1]["accuracy"], kv[0])):
-        lines.append(f"| {t} | {row['n']} | {row['accuracy']:.0%} | "
-                     f"{stock[t]['accuracy']:.0%} |" if t in stock else f"| {t} | {row['n']} | {row['accuracy']:.0%} | - |")
+def results_table(report: dict) -> str:
+    """The bundled set: every system of the run side by side."""
+    systems = [(key, label) for key, label in SYSTEMS if key in report["systems"]]
+    columns = [_cells(report, key) for key, _ in systems]
+    lines = [f"`qa eval` on the bundled set ({report['meta']['questions']} questions; {_when([report])}), "
+             "every system in the same run:", "",
+             "| metric | " + " | ".join(label for _, label in systems) + " |", "|---|" + "---|" * len(systems)]
+    lines += [f"| {row} | " + " | ".join(col[i] for col in columns) + " |" for i, row in enumerate(ROWS)]
     return "\n".join(lines)
 
 
-CALIBRATION_GROUPS = [("squad-dev", "XQuAD, dev half (fitted on)"), ("squad-test", "XQuAD, test half (held out)"),
-                      ("set-dev", "bundled set, dev half (fitted on)"), ("set-test", "bundled set, test half (held out)")]
+def _close(report: dict, system: str) -> str:
+    t = report["types"][system].get("close")
+    return "-" if not t else _count(t["accuracy"], t["n"])
+
+
+def public_table(reports: dict[str, dict]) -> str:
+    """The public SQuAD-format sets: the span reader beside the stock recipe, each set in one run."""
+    lines = ["| set | held out from the span reader? | answer accuracy: **qa** / stock | citation accuracy: **qa** / stock "
+             "| exact answer token F1 | close unanswerable abstained | false abstentions | latency p50: **qa** / stock |",
+             "|---|---|---|---|---|---|---|---|"]
+    for key, label in PUBLIC:
+        if key not in reports:
+            continue
+        r = reports[key]
+        qa, stock = r["systems"]["qa"], r["systems"].get("stock", {})
+        held = {True: "no (trained on)", False: "yes"}.get(r["meta"].get("reader_trained_on_this_set"), "?")
+        stats = r["meta"]["stats"]
+        lines.append(f"| {label} ({stats['documents']} documents as one corpus, {qa['answerable']} questions) | {held} | "
+                     f"{_rate(qa['answer_accuracy'])} / {_rate(stock.get('answer_accuracy'))} | "
+                     f"{_rate(qa['citation_accuracy'])} / {_rate(stock.get('citation_accuracy'))} | "
+                     f"{_rate(qa.get('short_f1'))} | {_close(r, 'qa')} | {qa['false_abstentions']} of {qa['answerable']} | "
+                     f"{_ms(qa['latency_p50_ms'])} / {_ms(stock.get('latency_p50_ms'))} ms |")
+    return "\n".join([f"`qa eval --squad FILE` ({_when(reports.values())}):", ""] + lines)
+
+
+def types_table(report: dict) -> str:
+    """Accuracy by question type, every system of the run."""
+    systems = [key for key, _ in SYSTEMS if key in report["types"]]
+    qa = report["types"]["qa"]
+    lines = ["| question type | questions | " + " | ".join(label for key, label in SYSTEMS if key in systems) + " |",
+             "|---|---|" + "---|" * len(systems)]
+    for t, row in sorted(qa.items(), key=lambda kv: (-kv[1]["accuracy"], kv[0])):
+        cells = [f"{report['types'][s][t]['accuracy']:.0%}" if t in report["types"][s] else "-" for s in systems]
+        lines.append(f"| {t} | {row['n']} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+CALIBRATION_GROUPS = [("xquad-en/dev", "XQuAD, dev half (fitted on; the span model was trained on XQuAD)"),
+                      ("xquad-en/test", "XQuAD, test half (not fitted on)"),
+                      ("covidqa/dev", "COVID-QA, dev half (fitted on)"), ("covidqa/test", "COVID-QA, test half (held out)"),
+                      ("set/dev", "bundled set, dev half (fitted on)"), ("set/test", "bundled set, test half (held out)")]
 
 
 def calibration_table(calibration: dict) -> str:
-    """The fitted reader on each half: sentence top-1, answers kept, abstentions, ROC AUC of confidence."""
+    """The fitted reader on each half: sentence top-1, answers kept, abstentions, ROC AUC of confidence;
+    then the held-out trade-off between abstaining and refusing answerable questions."""
     report = calibration["report"]
-    lines = ["| questions | n (answerable) | best sentence right | answered right | unanswerable abstained | "
-             "false abstentions | ROC AUC |", "|---|---|---|---|---|---|---|"]
+    lines = ["| questions (answerable + close and far unanswerable) | n (answerable) | best sentence right | "
+             "answered right | unanswerable abstained | false abstentions | ROC AUC |", "|---|---|---|---|---|---|---|"]
     for key, label in CALIBRATION_GROUPS:
-        r = report[key]
-        lines.append(f"| {label} | {r['questions']} ({r['answerable']}) | {r['top1_accuracy']:.2f} | "
-                     f"{r['answered_correct']:.2f} | {r['abstain_recall']:.2f} | {r['false_abstentions']} | "
-                     f"{r['auc']:.2f} |")
+        r = report.get(key)
+        if r:
+            lines.append(f"| {label} | {r['questions']} ({r['answerable']}) | {r['top1_accuracy']:.2f} | "
+                         f"{r['answered_correct']:.2f} | {r['abstain_recall']:.2f} | {r['false_abstentions']} | "
+                         f"{r['auc']:.2f} |")
+    lines += ["", f"Threshold (fitted: {calibration['threshold']}) against what it does on the held-out halves together:", "",
+              "| threshold | unanswerable abstained | answerable refused |", "|---|---|---|"]
+    lines += [f"| {t['threshold']} | {t['abstained']:.0%} | {t['false_abstentions']:.1%} |"
+              for t in report.get("test_trade_off", [])]
     return "\n".join(lines)
 
 
@@ -116,10 +157,11 @@ def settings_table() -> str:
 def tables(results: Path) -> dict[str, str]:
     """Every generated table, by name."""
     reports = {key: json.loads((results / f"{key}.json").read_text(encoding="utf-8"))
-               for key, _ in SETS if (results / f"{key}.json").is_file()}
-    calibration = json.loads((ROOT / "qa" / "answering" / "calibration.json").read_text(encoding="utf-8"))
-    return {"results": results_table(reports), "types": types_table(reports["bundled"]),
-            "calibration": calibration_table(calibration), "settings": settings_table()}
+               for key in [BUNDLED] + [k for k, _ in PUBLIC] if (results / f"{key}.json").is_file()}
+    calibration = json.loads((ROOT / "qa" / "answering" / "calibration" / "span.json").read_text(encoding="utf-8"))
+    return {"results": results_table(reports[BUNDLED]), "public": public_table(reports),
+            "types": types_table(reports[BUNDLED]), "calibration": calibration_table(calibration),
+            "settings": settings_table()}
 
 
 def block(name: str) -> re.Pattern:
@@ -145,7 +187,7 @@ def main(argv=None) -> int:
     ap.add_argument("--check", action="store_true", help="change nothing; exit 1 when a table is stale")
     ap.add_argument("--readme", type=Path, default=ROOT / "README.md")
     ap.add_argument("--results", type=Path, default=ROOT / "docs" / "results",
-                    help="folder of the report.json copies (bundled.json, xquad-en.json)")
+                    help="folder of the report.json copies (bundled.json, xquad-en.json, covidqa.json, ...)")
     args = ap.parse_args(argv)
     text, changed = update(args.readme.read_text(encoding="utf-8"), tables(args.results))
     if args.check:

@@ -98,6 +98,18 @@ def test_answer_shows_highlighted_source_sentence(page, bundled_url, bundled):
     assert squash(shown) in doc_text and len(squash(shown)) > len(squash(first.locator('.qa-passage').inner_text()))
 
 
+def test_the_exact_answer_is_marked_more_strongly_inside_the_highlight(page, bundled_url, bundled):
+    open_page(page, bundled_url)
+    ask(page, "When did Iran launch its missile strike on Pakistan?", 1)
+    short = bundled.ask("When did Iran launch its missile strike on Pakistan?").short_answer
+    phrase = page.locator("#qa-sources .qa-passage mark strong.qa-phrase").first
+    assert short and phrase.is_visible() and squash(phrase.inner_text()) == squash(short)
+    weight = phrase.evaluate("e => getComputedStyle(e).fontWeight")
+    mark_weight = page.locator("#qa-sources .qa-passage mark").first.evaluate("e => getComputedStyle(e).fontWeight")
+    assert int(weight) > int(mark_weight)
+    assert squash(page.locator("#qa-chat [data-testid=bot] strong.qa-phrase").last.inner_text()) == squash(short)
+
+
 def test_follow_up_select_and_clear(page, bundled_url):
     open_page(page, bundled_url)
     page.locator("#qa-chat .example").first.click()  # the example question
