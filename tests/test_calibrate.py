@@ -80,10 +80,18 @@ def test_squad_halves_split_articles_not_questions():
     assert 10 <= len(titles[0]) <= 30
 
 
-def test_every_dataset_weighs_the_same_however_many_questions_it_has():
-    samples = synthetic(30, seed=4, group="big/dev") + synthetic(6, seed=5, group="small/dev/close")
-    w = cal.dataset_weights(samples)
-    assert np.isclose(w[:30].sum(), w[30:].sum()) and np.isclose(w.mean(), 1.0)
+def test_every_dataset_and_kind_of_question_weighs_its_share():
+    samples = synthetic(30, seed=4, group="big/dev") + synthetic(9, seed=5, group="small/dev/close") \
+        + synthetic(3, seed=6, group="small/dev/far")
+    for s in samples[30:]:
+        s.answerable = False                                        # close and far questions are unanswerable
+    w = cal.sample_weights(samples)
+    big, small = w[:30].sum(), w[30:].sum()
+    assert np.isclose(big, small) and np.isclose(w.mean(), 1.0)
+    own = [x for x, s in zip(w[:30], samples[:30]) if not s.answerable]
+    assert np.isclose(sum(own), big / 2)                            # big: its own unanswerable ones, half
+    close, far = w[30:39].sum(), w[39:].sum()
+    assert np.isclose(close, far) and np.isclose(close + far, small)   # small: only unanswerable kinds, equal shares
 
 
 def test_weighted_threshold_refuses_within_budget_by_weight():

@@ -16,7 +16,7 @@ from ..answering.extractive import answer_length, choose_sentences
 from ..answering.reader import MAX_ANSWER_CHARS
 from ..answering.weights import FEATURES, Weights
 from .calibrate import (MAX_FALSE_ABSTAIN, MAX_MEDIAN_ANSWER_CHARS, RESTARTS, Sample, answer_matrix,
-                        choose_threshold, dataset_weights, mean_over_datasets, ranked, search_sentence_weights,
+                        choose_threshold, mean_over_datasets, sample_weights, ranked, search_sentence_weights,
                         top1, weight_vector)
 
 RATIOS = np.round(np.arange(0.80, 1.0001, 0.01), 2)   # second_ratio values tried
@@ -116,7 +116,7 @@ def fit(reader, samples: list[Sample], seed: int = 0, restarts: int = RESTARTS,
     tries = [search_sentence_weights(samples, spec.sentence, start.sentence, seed=seed + i) for i in range(restarts)]
     sentence = max(tries, key=lambda t: top1(weight_vector(t, spec.sentence), samples))
     y = np.array([s.answerable for s in samples], dtype=float)
-    sw = dataset_weights(samples)
+    sw = sample_weights(samples)
     coef, bias = fit_logistic(answer_matrix(reader, sentence, samples), y, sw)
     w = replace(start, sentence=sentence, confidence={n: round(float(v), 4) for n, v in zip(spec.confidence, coef)},
                 bias=round(bias, 4), second_ratio=choose_second_ratio(weight_vector(sentence, spec.sentence), samples),
