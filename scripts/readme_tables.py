@@ -148,7 +148,8 @@ def calibration_table(calibration: dict) -> str:
     return "\n".join(lines)
 
 
-VERIFIER_FITS = [("cosine+overlap", "word overlap + embeddings (the answerer's)"), ("overlap", "word overlap only")]
+VERIFIER_FITS = [("cosine+overlap+span", "words + embeddings + span reader (the default)"),
+                 ("cosine+overlap", "words + embeddings (`QA_READER=extractive`)"), ("overlap", "word overlap only")]
 VERIFIER_GROUPS = [("squad-dev", "XQuAD dev half (fitted on)"), ("squad-test", "XQuAD test half (held out)"),
                    ("set-dev", "bundled set, dev half (fitted on)"), ("set-test", "bundled set, test half (held out)")]
 

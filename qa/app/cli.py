@@ -34,12 +34,10 @@ index_option = click.option("--index", "index_dir", type=click.Path(path_type=Pa
 halves_squad_option = click.option("--squad", type=click.Path(path_type=Path, dir_okay=False, exists=True),
                                    default="../shared/datasets/xquad-en.json", show_default=True,
                                    help="SQuAD-format file, split by article into dev (fit) and test (check) halves.")
-halves_questions_option = click.option("--questions", type=click.Path(path_type=Path, dir_okay=False),
-                                       help=_from_env("questions", "JSONL set over --corpus; only its dev split is "
-                                                      "fitted on."))
-llm_option = click.option("--llm", help=_from_env("llm", "Chat model that writes the answer, as provider:model "
-                                                  "(ollama:llama3.2, openai:gpt-4o-mini, gguf:PATH); every "
-                                                  "sentence is checked against the passage it cites."))
+halves_questions_option = click.option("--questions", type=click.Path(path_type=Path, dir_okay=False), help=_from_env(
+    "questions", "JSONL set over --corpus; only its dev split is fitted on."))
+llm_option = click.option("--llm", help=_from_env("llm", "Chat model that writes the answer (provider:model, e.g. "
+                                                  "ollama:llama3.2), each sentence checked against its source."))
 
 
 def fail(exc: QAError) -> NoReturn:
@@ -144,34 +142,6 @@ def index(corpus_dir, index_dir, rebuild, as_json):
     click.echo(index_message(summary))
 
 
-def render_answer(answer) -> str:
-    """An answer for the terminal: its text, then each source with the highlights between >> and <<."""
-    lines = [answer.text, ""]
-    for d in answer.dropped:   # a written answer's sentences that failed the check
-        lines.append(f"{'Unverified' if d.shown else 'Removed'} ({d.reason}): {d.text}")
-    if answer.note:
-        lines.append(f"Note: {answer.note}")
-    if answer.dropped or answer.note:
-        lines.append("")
-    if answer.abstained:
-        lines.append(f"(confidence {answer.confidence:.2f})")
-        return "\n".join(lines)
-    if answer.short_answer:
-        lines.insert(0, f"Answer: {answer.short_answer}")
-    lines.append(f"Sources (confidence {answer.confidence:.2f}):")
-    for n, c in enumerate(answer.citations, 1):
-        where = f"{c.source}" + (f", p. {c.page}" if c.page is not None else "") + \
-            (f" \u00a7 {c.section}" if c.section else "")
-        lines.append(f"[{n}] {where}  (chars {c.start}-{c.end}, score {c.score:.3f})")
-        text, out, last = c.text, [], 0
-        for a, b in c.highlights:
-            out += [text[last:a], ">>", text[a:b], "<<"]
-            last = b
-        out.append(text[last:])
-        lines.append("    " + " ".join("".join(out).split()))
-    return "\n".join(lines)
-
-
 @cli.command()
 @click.argument("question")
 @corpus_option
@@ -202,6 +172,8 @@ def ask(question, corpus_dir, index_dir, as_json, no_rebuild, top_k, llm):
     if as_json:
         click.echo(answer.to_json(indent=2))
     else:
+        from .terminal import render_answer
+
         click.echo(render_answer(answer))
 
 
@@ -312,15 +284,11 @@ def calibrate(reader_kind, squad, questions, corpus_dir, work, seed, write):
 @click.option("--write", is_flag=True, help="Also replace the shipped qa/answering/calibration/verifier.json.")
 def fit_verifier(squad, questions, corpus_dir, work, write):
     """Fit the written-answer verifier on made-up claims (dev halves), check it on the test halves."""
-    from ..answering.verify import VERIFIER_FILE
-    from ..eval.verifier_fit import provenance, run_fit, save
+    from ..eval.verifier_fit import fit_and_save
 
-    questions, corpus_dir = _setting(questions, "questions"), _setting(corpus_dir, "corpus")
-    fits, report = run_fit(squad, questions, corpus_dir, work, echo=lambda m: click.echo(m, err=True))
-    prov = provenance(squad, questions, corpus_dir, "qa " + " ".join(sys.argv[1:]))
-    for path in [Path(work) / "verifier.json"] + ([VERIFIER_FILE] if write else []):
-        click.echo(f"Wrote {save(fits, report, prov, path)}", err=True)
-    click.echo(json.dumps({"fits": [f.to_dict() for f in fits], "report": report}, indent=2))
+    result = fit_and_save(squad, _setting(questions, "questions"), _setting(corpus_dir, "corpus"), Path(work), write,
+                          command="qa " + " ".join(sys.argv[1:]), echo=lambda m: click.echo(m, err=True))
+    click.echo(json.dumps(result, indent=2))
 
 
 def main():

@@ -147,11 +147,8 @@ def render_message_html(turn: ChatTurn) -> str:
         return (f'<div class="qa-error" role="alert"><span class="qa-badge qa-badge-error">Can\'t answer</span> '
                 f'{escape_text(turn.error or GENERIC_ERROR)}</div>')
     answer = turn.answer
-    text, extras = render_answer_text(answer), ""
-    if answer.dropped or answer.note:   # a written answer (qa.app.written_html)
-        from .written_html import dropped_html, marked_text, note_html
-
-        text, extras = marked_text(answer), dropped_html(answer) + note_html(answer)
+    from .written_html import answer_parts   # the text; for a written answer, what was removed and its note
+    text, extras = answer_parts(answer)
     if answer.abstained:
         return ('<div class="qa-abstain"><span class="qa-badge qa-badge-abstain">Not in the documents</span> '
                 f'{escape_text(answer.text)}</div>{extras}')

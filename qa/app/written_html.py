@@ -65,6 +65,14 @@ def note_html(answer: Answer) -> str:
     return f'<div class="qa-note" role="note">{escape_text(answer.note)}</div>' if answer.note else ""
 
 
+def answer_parts(answer: Answer) -> tuple[str, str]:
+    """``(the answer's text as HTML, what follows it)``: for a quoted answer its text and nothing;
+    for a written one, unverified sentences struck through in place, then the removed ones and the note."""
+    if not (answer.dropped or answer.note):
+        return render_answer_text(answer), ""
+    return marked_text(answer), dropped_html(answer) + note_html(answer)
+
+
 def writing_html(text: str) -> str:
     """The bubble of an answer being written: the model's words so far, not yet checked."""
     return (f'<div class="qa-answer qa-writing">{escape_text(text).replace(chr(10), " ")}</div>'

@@ -8,7 +8,8 @@ Data (:mod:`qa.eval.verifier_data`): supported and fabricated claims made from
 * the bundled question set's ``dev`` split (by a hash of the question id) over its corpus,
   fitted on; its ``test`` split is held out.
 
-For each combination of scorers (:data:`SCORER_SETS`: word overlap alone, and with embeddings), a
+For each combination of scorers (:data:`SCORER_SETS`: word overlap alone, with embeddings, and with
+the span reader's evidence too), a
 logistic regression of "supported" on the claim features, with every (data, kind of claim) cell
 weighing alike and each weight kept on the side of zero its meaning gives it (:data:`SIGNS`:
 the fabrications here differ from their source by a word, so an unconstrained fit learns that
@@ -27,19 +28,20 @@ from __future__ import annotations
 import hashlib
 import subprocess
 from dataclasses import replace
+from functools import lru_cache
 from pathlib import Path
 from typing import Callable
 
 import numpy as np
 
-from ..answering.evidence import EmbeddingScorer, OverlapScorer
+from ..answering.evidence import EmbeddingScorer, OverlapScorer, SpanScorer
 from ..answering.verify import CLAIM_FEATURES, Verifier, VerifierWeights
 from .fitting import fit_logistic, separation
 from .questions import load_questions, split_of
 from .squad import load_squad, squad_halves, write_corpus
 from .verifier_data import FABRICATED_KINDS, SUPPORTED_KINDS, ClaimSample, collect_claims
 
-SCORER_SETS = (("overlap",), ("cosine", "overlap"))
+SCORER_SETS = (("overlap",), ("cosine", "overlap"), ("cosine", "overlap", "span"))
 # More similarity never makes a claim less supported, more unknown numbers and names never more.
 SIGNS = {"overlap": 1, "cosine": 1, "span": 1, "coverage": 1, "passage_coverage": 1, "novel_numbers": -1,
          "novel_names": -1}
@@ -48,9 +50,18 @@ SEED = 0
 
 
 def scorers_for(names: tuple[str, ...], embeddings, index) -> list:
-    """The scorers named ``names`` (``cosine`` over ``embeddings`` and ``index``)."""
-    made = {"overlap": lambda: OverlapScorer(), "cosine": lambda: EmbeddingScorer(embeddings, index)}
+    """The scorers named ``names`` (``cosine`` over ``embeddings`` and ``index``; ``span``: the packaged
+    span reader's model, loaded once)."""
+    made = {"overlap": lambda: OverlapScorer(), "cosine": lambda: EmbeddingScorer(embeddings, index),
+            "span": lambda: SpanScorer(_span_model())}
     return [made[n]() for n in names]
+
+
+@lru_cache(maxsize=1)
+def _span_model():
+    from ..answering.span_model import SpanModel
+
+    return SpanModel.load()
 
 
 def feature_table(verifier: Verifier, samples: list[ClaimSample]) -> list[dict]:
@@ -206,3 +217,16 @@ def save(fits: list[VerifierWeights], report: dict, prov: dict, path: Path) -> P
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     return path
+
+
+def fit_and_save(squad: Path, questions: Path | None, corpus_dir: Path, work: Path, write: bool, command: str,
+                 echo: Callable[[str], None] = print) -> dict:
+    """``qa fit-verifier``: fit, write ``verifier.json`` under ``work`` (and over the shipped one
+    with ``write``); returns the fits and their report."""
+    from ..answering.verify import VERIFIER_FILE
+
+    fits, report = run_fit(squad, questions, corpus_dir, work, echo=echo)
+    prov = provenance(squad, questions, corpus_dir, command)
+    for path in [Path(work) / "verifier.json"] + ([VERIFIER_FILE] if write else []):
+        echo(f"Wrote {save(fits, report, prov, path)}")
+    return {"fits": [f.to_dict() for f in fits], "report": report}
