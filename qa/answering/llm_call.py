@@ -60,7 +60,8 @@ def _one_call(model, messages, deadline: float, timeout_s: float) -> Iterator[st
             if item is _DONE:
                 return
             if isinstance(item, BaseException):
-                raise LLMError(f"The chat model failed: {type(item).__name__}: {str(item)[:300]}") from item
+                kind = LLMTimeoutError if "timeout" in type(item).__name__.lower() else LLMError   # the client's own
+                raise kind(f"The chat model failed: {type(item).__name__}: {str(item)[:300]}") from item
             if item:
                 yield item
     finally:
