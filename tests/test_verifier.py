@@ -74,11 +74,14 @@ def test_weights_need_their_scorers_and_the_richest_fit_is_used(tmp_path):
     with pytest.raises(ValueError, match=r"use \['cosine'\], which none"):
         Verifier([OverlapScorer()], weights=VerifierWeights(scorers=("cosine",), weights={"cosine": 1.0}))
     fits = [VerifierWeights(scorers=("overlap",), fitted_by="a"),
-            VerifierWeights(scorers=("cosine", "overlap"), weights={"cosine": 1.0}, fitted_by="b")]
+            VerifierWeights(scorers=("cosine", "overlap"), weights={"cosine": 1.0}, fitted_by="b"),
+            VerifierWeights(scorers=("cosine", "overlap", "span"), weights={"span": 1.0}, fitted_by="c")]
+    dev = {"overlap": (0.7, 0.05), "cosine+overlap": (0.8, 0.05), "cosine+overlap+span": (0.75, 0.04)}
+    report = {k: {"dev": {"supported_kept": a, "fabricated_passed": b}} for k, (a, b) in dev.items()}
     path = tmp_path / "v.json"
-    path.write_text(json.dumps({"format_version": 1, "fits": [f.to_dict() for f in fits]}))
+    path.write_text(json.dumps({"format_version": 1, "fits": [f.to_dict() for f in fits], "report": report}))
     assert weights_for(("overlap",), path).fitted_by == "a"
-    assert weights_for(("cosine", "overlap", "span"), path).fitted_by == "b"
+    assert weights_for(("cosine", "overlap", "span"), path).fitted_by == "b"    # the best on its dev claims
     path.write_text(json.dumps({"format_version": 99, "fits": []}))
     with pytest.raises(ValueError, match="format version 99"):
         load_fits(path)
@@ -143,7 +146,7 @@ def test_the_shipped_fit_states_its_data_and_held_out_results():
     data = json.loads(VERIFIER_FILE.read_text(encoding="utf-8"))
     assert {tuple(f["scorers"]) for f in data["fits"]} >= {("overlap",), ("cosine", "overlap")}
     assert "held out" in data["report"]["split"]
-    for fit in ("overlap", "cosine+overlap"):
+    for fit in ("+".join(f["scorers"]) for f in data["fits"]):
         test = data["report"][fit]["test"]
         assert test["claims"] > 1000 and 0 <= test["fabricated_passed"] <= 1 and 0 <= test["supported_kept"] <= 1
     assert data["provenance"]["inputs"] and all(len(i["sha256"]) == 64 for i in data["provenance"]["inputs"])

@@ -87,6 +87,7 @@ class VerifierWeights:
     bias: float = -3.5
     threshold: float = 0.5
     fitted_by: str = "defaults"
+    dev_score: float = 0.0   # on the claims it was fitted on: supported kept minus fabricated passed
 
     def support(self, features: Mapping[str, float]) -> float:
         """How likely the evidence supports the claim, in [0, 1]; 0 when the claim states a number
@@ -114,15 +115,21 @@ def load_fits(path: Path = VERIFIER_FILE) -> list[VerifierWeights]:
     if data.get("format_version") != FORMAT_VERSION:
         raise ValueError(f"{path}: verifier format version {data.get('format_version')!r}; this version "
                          f"of qa reads version {FORMAT_VERSION}. Run `qa fit-verifier --write`.")
-    return [VerifierWeights.from_dict(f) for f in data.get("fits", [])]
+    fits = []
+    for f in data.get("fits", []):
+        dev = data.get("report", {}).get("+".join(f.get("scorers", [])), {}).get("dev", {})
+        score = dev.get("supported_kept", 0.0) - dev.get("fabricated_passed", 0.0)
+        fits.append(VerifierWeights.from_dict({"dev_score": round(score, 4), **f}))
+    return fits
 
 
 @lru_cache(maxsize=8)
 def weights_for(scorers: tuple[str, ...], path: Path = VERIFIER_FILE) -> VerifierWeights:
-    """The shipped fit that uses the most of ``scorers`` (and nothing else); the defaults
-    (word overlap only) when none fits."""
+    """Of the shipped fits that use only ``scorers``, the one that did best on the claims it was
+    fitted on (supported kept minus fabricated passed; a scorer that doesn't help there is not
+    used); the defaults (word overlap only) when none fits."""
     usable = [f for f in load_fits(path) if set(f.scorers) <= set(scorers)]
-    return max(usable, key=lambda f: len(f.scorers), default=VerifierWeights())
+    return max(usable, key=lambda f: (f.dev_score, -len(f.scorers)), default=VerifierWeights())
 
 
 @dataclass
