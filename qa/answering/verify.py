@@ -119,7 +119,7 @@ def load_fits(path: Path = VERIFIER_FILE) -> list[VerifierWeights]:
     for f in data.get("fits", []):
         dev = data.get("report", {}).get("+".join(f.get("scorers", [])), {}).get("dev", {})
         score = dev.get("supported_kept", 0.0) - dev.get("fabricated_passed", 0.0)
-        fits.append(VerifierWeights.from_dict({"dev_score": round(score, 4), **f}))
+        fits.append(VerifierWeights.from_dict({**f, "dev_score": round(score, 4)}))
     return fits
 
 

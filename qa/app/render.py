@@ -296,9 +296,5 @@ def header_html(answerer, corpus_name: str | None = None) -> str:
 
 def chat_messages(turns: Iterable[ChatTurn | Mapping]) -> list[dict]:
     """The Chatbot's value (messages format) for a conversation."""
-    messages = []
-    for turn in turns:
-        turn = as_turn(turn)
-        messages.append({"role": "user", "content": render_question_html(turn.question)})
-        messages.append({"role": "assistant", "content": render_message_html(turn)})
-    return messages
+    return [m for t in map(as_turn, turns) for m in ({"role": "user", "content": render_question_html(t.question)},
+                                                     {"role": "assistant", "content": render_message_html(t)})]
