@@ -89,3 +89,12 @@ class BusyError(QAError):
 
 class ServerError(QAError):
     """The chat window cannot listen where it was asked to (port in use, unknown host)."""
+
+
+class LLMError(QAError):
+    """The chat model that writes answers failed or gave no answer in time (the answerer then
+    falls back to the quoted answer, with a note)."""
+
+
+class LLMTimeoutError(LLMError):
+    """The chat model gave no answer within ``QA_LLM_TIMEOUT`` seconds."""

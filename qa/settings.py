@@ -132,6 +132,14 @@ class Settings:
                                     kind=bool)
     root_path: str = setting("QA_ROOT_PATH", "", "URL path the chat window is served under behind a reverse "
                              "proxy (e.g. `/qa`)")
+    llm: str = setting("QA_LLM", "", "chat model that writes answers, as provider:model (e.g. ollama:llama3.2, "
+                       "openai:gpt-4o-mini, gguf:path/to/model.gguf); empty: answers quoted from the documents")
+    llm_unverified: str = setting("QA_LLM_UNVERIFIED", "drop", "a written sentence its cited passages don't "
+                                  "support: drop it, or mark it as unverified", choices=("drop", "mark"))
+    llm_timeout: int = setting("QA_LLM_TIMEOUT", 120, "seconds a written answer may take before the quoted "
+                               "answer is given instead", kind=int, low=1, high=3600)
+    llm_retries: int = setting("QA_LLM_RETRIES", 1, "times a failed call to the chat model is tried again",
+                               kind=int, low=0, high=5)
 
     @classmethod
     def get(cls, name: str, environ: Mapping[str, str] | None = None, default: Any = MISSING) -> Any:

@@ -7,6 +7,9 @@
 * ``calibration``: how the fitted span reader does on the halves it was fitted on and on the
   held-out halves, and the threshold trade-off, from the report inside
   ``qa/answering/calibration/span.json`` (written by ``qa calibrate``);
+* ``verifier``: how the written-answer verifier keeps supported claims and passes fabricated ones on
+  the halves it was fitted on and the held-out halves, from the report inside
+  ``qa/answering/calibration/verifier.json`` (written by ``qa fit-verifier``);
 * ``settings``: every ``QA_*`` variable, from :func:`qa.settings.variables`.
 
 Each table sits between ``<!-- begin: NAME (scripts/readme_tables.py) -->`` and
@@ -145,6 +148,32 @@ def calibration_table(calibration: dict) -> str:
     return "\n".join(lines)
 
 
+SCORER_NAMES = {"overlap": "words", "cosine": "embeddings", "span": "span reader"}
+VERIFIER_GROUPS = [("squad-dev", "XQuAD dev half (fitted on)"), ("squad-test", "XQuAD test half (held out)"),
+                   ("set-dev", "bundled set, dev half (fitted on)"), ("set-test", "bundled set, test half (held out)")]
+VERIFIER_KINDS = ["copy", "clause", "statement", "bare", "swap-answer", "swap-number", "swap-name", "wrong-passage",
+                  "off-topic"]
+
+
+def verifier_table(verifier: dict) -> str:
+    """The verifier's fits on each half: supported claims kept, fabricated claims passed (by kind),
+    ROC AUC; the fit the answerer uses (best on its dev claims) in bold."""
+    report = verifier["report"]
+    keys = ["+".join(f["scorers"]) for f in verifier["fits"]]
+    used = max(keys, key=lambda k: report[k]["dev"]["supported_kept"] - report[k]["dev"]["fabricated_passed"])
+    lines = ["| scorers | claims from | n | supported kept | fabricated passed | "
+             + " | ".join(VERIFIER_KINDS) + " | ROC AUC |", "|---|---|---|---|---|" + "---|" * len(VERIFIER_KINDS) + "---|"]
+    for key in sorted(keys, key=lambda k: k != used):
+        label = " + ".join(SCORER_NAMES.get(n, n) for n in key.split("+"))
+        label = f"**{label}** (used)" if key == used else label
+        for group, half in VERIFIER_GROUPS:
+            r = report[key][group]
+            by_kind = " | ".join(f"{r['by_kind'][k]:.2f}" if k in r["by_kind"] else "-" for k in VERIFIER_KINDS)
+            lines.append(f"| {label} | {half} | {r['claims']} | {r['supported_kept']:.2f} | "
+                         f"{r['fabricated_passed']:.3f} | {by_kind} | {r['roc_auc']:.3f} |")
+    return "\n".join(lines)
+
+
 def settings_table() -> str:
     """Every ``QA_*`` variable: what it sets, its default, what it may hold."""
     from qa.settings import variables
@@ -159,7 +188,8 @@ def tables(results: Path) -> dict[str, str]:
     reports = {key: json.loads((results / f"{key}.json").read_text(encoding="utf-8"))
                for key in [BUNDLED] + [k for k, _ in PUBLIC] if (results / f"{key}.json").is_file()}
     calibration = json.loads((ROOT / "qa" / "answering" / "calibration" / "span.json").read_text(encoding="utf-8"))
-    return {"results": results_table(reports[BUNDLED]), "public": public_table(reports),
+    verifier = json.loads((ROOT / "qa" / "answering" / "calibration" / "verifier.json").read_text(encoding="utf-8"))
+    return {"verifier": verifier_table(verifier), "results": results_table(reports[BUNDLED]), "public": public_table(reports),
             "types": types_table(reports[BUNDLED]), "calibration": calibration_table(calibration),
             "settings": settings_table()}
 

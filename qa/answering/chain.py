@@ -48,8 +48,9 @@ def condense_question(question: str, history: list[tuple[str, str]] | None) -> s
     return question
 
 
-def build_chain(retriever: BaseRetriever, reader: Reader) -> Runnable:
-    """``chain.invoke({"question": ..., "history": [...]})`` returns an :class:`~qa.answering.answer.Answer`."""
+def retrieval_chain(retriever: BaseRetriever) -> Runnable:
+    """``invoke({"question": ..., "history": [...]})`` adds ``query`` (the condensed question)
+    and ``passages`` (what ``retriever`` found for it)."""
 
     def add_query(x: dict) -> dict:
         return {**x, "query": condense_question(x["question"], x.get("history"))}
@@ -57,9 +58,14 @@ def build_chain(retriever: BaseRetriever, reader: Reader) -> Runnable:
     def add_passages(x: dict, config: RunnableConfig) -> dict:
         return {**x, "passages": retriever.invoke(x["query"], config)}
 
+    # Plain sequential steps: no thread pool hop per question (RunnableParallel would add one).
+    return RunnableLambda(add_query, name="condense") | RunnableLambda(add_passages, name="retrieve")
+
+
+def build_chain(retriever: BaseRetriever, reader: Reader) -> Runnable:
+    """``chain.invoke({"question": ..., "history": [...]})`` returns an :class:`~qa.answering.answer.Answer`."""
+
     def read(x: dict) -> Answer:
         return reader.read(x["question"], x["passages"], query=x["query"], history=x.get("history"))
 
-    # Plain sequential steps: no thread pool hop per question (RunnableParallel would add one).
-    return (RunnableLambda(add_query, name="condense") | RunnableLambda(add_passages, name="retrieve")
-            | RunnableLambda(read, name="read")).with_config(run_name="qa")
+    return (retrieval_chain(retriever) | RunnableLambda(read, name="read")).with_config(run_name="qa")

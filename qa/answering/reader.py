@@ -12,6 +12,7 @@ writes the refusal. The default reader is :class:`~qa.answering.extractive.Extra
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from langchain_core.documents import Document
@@ -26,12 +27,21 @@ SHOWN_QUESTION_CHARS = 120   # of the question, quoted in an abstention
 
 class Reader(ABC):
     """Reads retrieved passages and answers. ``query`` is what was searched
-    (the question with context from the conversation)."""
+    (the question with context from the conversation). ``streams``: :meth:`stream`
+    hands out text before the answer is complete."""
+
+    streams = False
 
     @abstractmethod
     def read(self, question: str, passages: list[Document], *, query: str | None = None,
              history: list[tuple[str, str]] | None = None) -> Answer:
         """The answer to ``question`` from ``passages`` (retrieved for ``query``), or an abstention."""
+
+    def stream(self, question: str, passages: list[Document], *, query: str | None = None,
+               history: list[tuple[str, str]] | None = None) -> Iterator[str | Answer]:
+        """The answer as it is written: text pieces (``str``, not yet checked), then the
+        :class:`Answer`. By default there are no pieces, only the answer."""
+        yield self.read(question, passages, query=query, history=history)
 
 
 @dataclass

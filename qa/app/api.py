@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import threading
 import unicodedata
+from collections.abc import Iterator
 from pathlib import Path
 
 from ..answering.answer import Answer
@@ -73,6 +74,26 @@ def validate_history(history) -> list[tuple[str, str]]:
             for q, a in pairs]
 
 
+def written_reader(llm, index: PassageIndex, embeddings: ArrayEmbeddings, fallback: Reader) -> Reader:
+    """A :class:`~qa.answering.generative.GenerativeReader` over the chat model ``llm``
+    (``"provider:model"`` or a LangChain ``BaseChatModel``), checking with word overlap, the
+    index's sentence vectors and, when ``fallback`` is the span reader, its model's evidence;
+    ``QA_LLM_UNVERIFIED``, ``QA_LLM_TIMEOUT`` and ``QA_LLM_RETRIES`` apply."""
+    from ..answering.chat_model import load_chat_model
+    from ..answering.evidence import EmbeddingScorer, OverlapScorer, SpanScorer
+    from ..answering.generative import GenerativeReader
+    from ..answering.verify import Verifier
+
+    timeout_s = Settings.get("llm_timeout")
+    model = load_chat_model(llm, timeout_s=timeout_s)
+    scorers = [OverlapScorer(), EmbeddingScorer(embeddings, index)]
+    if getattr(fallback, "model", None) is not None:   # the span reader's model: its evidence too
+        scorers.append(SpanScorer(fallback.model))
+    verifier = Verifier(scorers)
+    return GenerativeReader(model, verifier=verifier, fallback=fallback, unverified=Settings.get("llm_unverified"),
+                            timeout_s=timeout_s, retries=Settings.get("llm_retries"))
+
+
 class Answerer:
     """A corpus, its index, a retriever and a reader: ask it questions.
 
@@ -80,18 +101,25 @@ class Answerer:
 
     def __init__(self, index: PassageIndex, embeddings: ArrayEmbeddings, *, reader: Reader | None = None,
                  k: int | None = None, report: BuildReport | None = None, corpus_dir=None, index_dir=None,
-                 retriever=None):
+                 retriever=None, llm=None):
         """``retriever``: any LangChain ``BaseRetriever`` whose documents carry the metadata
         :mod:`qa.search.retriever` documents (e.g. one over a Qdrant or OpenSearch collection, see
-        ``docs/scaling.md``); default: :class:`~qa.search.retriever.HybridRetriever` over ``index``."""
-        from ..answering.chain import build_chain
+        ``docs/scaling.md``); default: :class:`~qa.search.retriever.HybridRetriever` over ``index``.
+        ``llm``: a chat model that writes the answers (``"provider:model"``, e.g. ``"ollama:llama3.2"``,
+        or a LangChain ``BaseChatModel``; see :func:`written_reader`), with ``reader`` (default: the
+        extractive one) as the fallback; ``None`` or ``""``: answers are quoted by ``reader``.
+        (``QA_LLM`` is read by ``qa.ask``, the CLI and the chat window, not here.)"""
+        from ..answering.chain import build_chain, retrieval_chain
         from ..search.retriever import HybridRetriever
 
         self.index = index
         self.embeddings = embeddings
         self.reader = reader or make_reader()
+        if llm:
+            self.reader = written_reader(llm, index, embeddings, self.reader)
         self.retriever = retriever or HybridRetriever(index=index, embeddings=embeddings,
                                                       k=k or Settings.get("top_k"))
+        self.retrieval = retrieval_chain(self.retriever)
         self.chain = build_chain(self.retriever, self.reader)
         self.report = report or BuildReport("loaded")
         self._changes = threading.Lock()
@@ -101,10 +129,10 @@ class Answerer:
     @classmethod
     def from_corpus(cls, corpus_dir=None, index_dir=None, *, embeddings: ArrayEmbeddings | None = None,
                     settings: IndexSettings = IndexSettings(), rebuild: str = "auto", reader: Reader | None = None,
-                    k: int | None = None, progress=None, retriever=None, on_wait=None) -> "Answerer":
+                    k: int | None = None, progress=None, retriever=None, on_wait=None, llm=None) -> "Answerer":
         """Load (or build, when missing or out of date) the index of ``corpus_dir`` in ``index_dir``
         (defaults: ``QA_CORPUS`` and ``QA_INDEX``). ``on_wait`` hears when another process is
-        building the same index and this one waits for it."""
+        building the same index and this one waits for it; ``llm`` as in :class:`Answerer`."""
         corpus_dir = Path(corpus_dir) if corpus_dir is not None else Settings.get("corpus")
         index_dir = Path(index_dir) if index_dir is not None else Settings.get("index")
         embeddings = embeddings or MiniLMEmbeddings()
@@ -112,7 +140,7 @@ class Answerer:
         index, report = open_or_build_index(corpus, index_dir, embeddings, settings, rebuild=rebuild,
                                             progress=progress, on_wait=on_wait)
         return cls(index, embeddings, reader=reader, k=k, report=report, corpus_dir=corpus_dir, index_dir=index_dir,
-                   retriever=retriever)
+                   retriever=retriever, llm=llm)
 
     @property
     def stats(self) -> dict:
@@ -133,7 +161,7 @@ class Answerer:
 
     def _change(self, operation, what, progress) -> Change:
         from ..search.retriever import HybridRetriever
-        from ..answering.chain import build_chain
+        from ..answering.chain import build_chain, retrieval_chain
 
         if self.corpus_dir is None or self.index_dir is None:
             raise ValueError("This Answerer was not loaded from folders (use Answerer.from_corpus) and can't change them.")
@@ -145,12 +173,17 @@ class Answerer:
                 retriever = retriever.model_copy(update={"index": change.index})
             self.index, self.retriever = change.index, retriever
             self.report = change.report if change.report.action != "loaded" else self.report
+            self.retrieval = retrieval_chain(retriever)   # what a written answer streams from
             self.chain = build_chain(retriever, self.reader)   # one assignment: a question sees old or new
         return change
 
     def warm_up(self) -> None:
-        """Answer one question, so that the first real one is not slow."""
-        self.ask("warm up")
+        """Answer one question, so that the first real one is not slow (a chat model is not
+        asked: only the search runs)."""
+        if self.streams:
+            self.retrieval.invoke({"question": "warm up", "history": []})
+        else:
+            self.ask("warm up")
 
     def ask(self, question: str, history=None) -> Answer:
         """Answer ``question``; ``history`` is a list of ``(question, answer_text)`` pairs."""
@@ -160,18 +193,30 @@ class Answerer:
         """Answer a question :func:`validate_question` has already cleaned."""
         return self.chain.invoke({"question": cleaned, "history": validate_history(history)})
 
+    @property
+    def streams(self) -> bool:
+        """Does :meth:`stream` hand out text before the answer (a chat model writes it)?"""
+        return bool(getattr(self.reader, "streams", False))
+
+    def stream(self, question: str, history=None) -> Iterator[str | Answer]:
+        """Answer ``question`` as it is written: text pieces (``str``, not yet checked), then
+        the :class:`Answer` (only the answer, for a reader that quotes)."""
+        cleaned = validate_question(question)
+        x = self.retrieval.invoke({"question": cleaned, "history": validate_history(history)})
+        yield from self.reader.stream(x["question"], x["passages"], query=x["query"], history=x["history"])
+
 
 _cache: dict[tuple, Answerer] = {}
 _cache_lock = threading.Lock()
 
 
 def get_answerer(corpus_dir=None, index_dir=None) -> Answerer:
-    """A shared :class:`Answerer` per (corpus, index) folder pair, loaded on first use."""
+    """A shared :class:`Answerer` per (corpus, index) folder pair and ``QA_LLM``, loaded on first use."""
     key = (str(Path(corpus_dir or Settings.get("corpus")).resolve()),
-           str(Path(index_dir or Settings.get("index")).resolve()))
+           str(Path(index_dir or Settings.get("index")).resolve()), Settings.get("llm"))
     with _cache_lock:
         if key not in _cache:
-            _cache[key] = Answerer.from_corpus(key[0], key[1])
+            _cache[key] = Answerer.from_corpus(key[0], key[1], llm=key[2])
         return _cache[key]
 
 

@@ -31,6 +31,13 @@ corpus_option = click.option("--corpus", "corpus_dir", type=click.Path(path_type
                              help=_from_env("corpus", "Folder of documents (.txt, .md, .pdf, .html, .docx)."))
 index_option = click.option("--index", "index_dir", type=click.Path(path_type=Path),
                             help=_from_env("index", "Folder of the index."))
+halves_squad_option = click.option("--squad", type=click.Path(path_type=Path, dir_okay=False, exists=True),
+                                   default="../shared/datasets/xquad-en.json", show_default=True,
+                                   help="SQuAD-format file, split by article into dev (fit) and test (check) halves.")
+halves_questions_option = click.option("--questions", type=click.Path(path_type=Path, dir_okay=False), help=_from_env(
+    "questions", "JSONL set over --corpus; only its dev split is fitted on."))
+llm_option = click.option("--llm", help=_from_env("llm", "Chat model that writes the answer (provider:model, e.g. "
+                                                  "ollama:llama3.2), each sentence checked against its source."))
 
 
 def fail(exc: QAError) -> NoReturn:
@@ -135,28 +142,6 @@ def index(corpus_dir, index_dir, rebuild, as_json):
     click.echo(index_message(summary))
 
 
-def render_answer(answer) -> str:
-    """An answer for the terminal: its text, then each source with the highlights between >> and <<."""
-    lines = [answer.text, ""]
-    if answer.abstained:
-        lines.append(f"(confidence {answer.confidence:.2f})")
-        return "\n".join(lines)
-    if answer.short_answer:
-        lines.insert(0, f"Answer: {answer.short_answer}")
-    lines.append(f"Sources (confidence {answer.confidence:.2f}):")
-    for n, c in enumerate(answer.citations, 1):
-        where = f"{c.source}" + (f", p. {c.page}" if c.page is not None else "") + \
-            (f" \u00a7 {c.section}" if c.section else "")
-        lines.append(f"[{n}] {where}  (chars {c.start}-{c.end}, score {c.score:.3f})")
-        text, out, last = c.text, [], 0
-        for a, b in c.highlights:
-            out += [text[last:a], ">>", text[a:b], "<<"]
-            last = b
-        out.append(text[last:])
-        lines.append("    " + " ".join("".join(out).split()))
-    return "\n".join(lines)
-
-
 @cli.command()
 @click.argument("question")
 @corpus_option
@@ -164,15 +149,22 @@ def render_answer(answer) -> str:
 @click.option("--json", "as_json", is_flag=True, help="Print the answer and citations as JSON.")
 @click.option("--no-rebuild", is_flag=True, help="Fail instead of building a missing or stale index.")
 @click.option("-k", "--top-k", type=click.IntRange(1, MAX_TOP_K), help=_from_env("top_k", "Passages to retrieve."))
-def ask(question, corpus_dir, index_dir, as_json, no_rebuild, top_k):
+@llm_option
+def ask(question, corpus_dir, index_dir, as_json, no_rebuild, top_k, llm):
     """Answer QUESTION from the documents, citing the passages used."""
     from .api import Answerer, validate_question
 
     corpus_dir, index_dir, top_k = _setting(corpus_dir, "corpus"), _setting(index_dir, "index"), _setting(top_k, "top_k")
+    llm = _setting(llm, "llm")
     try:
         validate_question(question)
+        if llm:
+            from ..answering.chat_model import parse_spec
+
+            parse_spec(llm)   # a malformed --llm fails before anything is loaded
         bot = Answerer.from_corpus(corpus_dir, index_dir, rebuild="never" if no_rebuild else "auto", k=top_k,
-                                   progress=_progress_bar("Embedding"), on_wait=_say_waiting)
+                                   progress=_progress_bar("Embedding"), on_wait=_say_waiting,
+                                   llm=llm)
         answer = bot.ask(question)
     except QAError as exc:
         fail(exc)
@@ -180,6 +172,8 @@ def ask(question, corpus_dir, index_dir, as_json, no_rebuild, top_k):
     if as_json:
         click.echo(answer.to_json(indent=2))
     else:
+        from .terminal import render_answer
+
         click.echo(render_answer(answer))
 
 
@@ -188,14 +182,15 @@ def ask(question, corpus_dir, index_dir, as_json, no_rebuild, top_k):
 @index_option
 @click.option("--host", help=_from_env("host", "Address to listen on (else GRADIO_SERVER_NAME)."))
 @click.option("--port", type=click.IntRange(1, 65535), help=_from_env("port", "Port to listen on (else GRADIO_SERVER_PORT)."))
-def ui(corpus_dir, index_dir, host, port):
+@llm_option
+def ui(corpus_dir, index_dir, host, port, llm):
     """Open the chat window on CORPUS at http://HOST:PORT/ (the index is built or updated first)."""
     from .launch import listen_address, run_ui
 
     corpus_dir, index_dir = _setting(corpus_dir, "corpus"), _setting(index_dir, "index")
     try:
         host, port = listen_address(host, port)
-        run_ui(corpus_dir, index_dir, host, port, echo=lambda m: click.echo(m, err=True))
+        run_ui(corpus_dir, index_dir, host, port, echo=lambda m: click.echo(m, err=True), llm=llm)
     except QAError as exc:
         fail(exc)
 
@@ -220,14 +215,17 @@ def ui(corpus_dir, index_dir, host, port):
               help="SQuAD file: also ask each answerable question with its answer-bearing passages withheld "
                    "(a close unanswerable question).")
 @click.option("--extractive", is_flag=True, help="Also score the extractive reader, over the same index.")
-def eval_command(questions, squad, corpus_dir, index_dir, out_dir, stock, limit, split, close, extractive):
-    """Score the answerer on a question set (default: the bundled one), beside the stock recipe."""
+@llm_option
+def eval_command(questions, squad, corpus_dir, index_dir, out_dir, stock, limit, split, close, extractive, llm):
+    """Score the answerer on a question set (default: the bundled one), beside the stock recipe;
+    with --llm, the written answers too, beside the quoted ones."""
     from ..eval.report import markdown
     from ..eval.run import EvalConfig, run_evaluation
 
     config = EvalConfig(questions=_setting(questions, "questions"), squad=squad,
                         corpus_dir=_setting(corpus_dir, "corpus"), index_dir=_setting(index_dir, "index"),
-                        out_dir=out_dir, stock=stock, limit=limit, split=split, close=close, extractive=extractive)
+                        out_dir=out_dir, stock=stock, limit=limit, split=split, close=close, extractive=extractive,
+                        llm=_setting(llm, "llm"))
     try:
         report = run_evaluation(config, echo=lambda m: click.echo(m, err=True))
     except (QAError, ValueError, FileNotFoundError) as exc:
@@ -246,8 +244,7 @@ SHARED = Path("../shared/datasets")
 @click.option("--squad", type=click.Path(path_type=Path, dir_okay=False), multiple=True,
               default=[SHARED / "xquad-en.json", SHARED / "eval" / "covidqa.json"], show_default=True,
               help="SQuAD-format files (repeat the option), each split by article into dev (fit) and test halves.")
-@click.option("--questions", type=click.Path(path_type=Path, dir_okay=False),
-              help=_from_env("questions", "JSONL set over --corpus; only its dev split is fitted on."))
+@halves_questions_option
 @corpus_option
 @click.option("--work", type=click.Path(path_type=Path, file_okay=False), default="eval-results/calibration",
               show_default=True, help="Scratch folder for the corpora, indexes and the fitted file.")
@@ -276,6 +273,22 @@ def calibrate(reader_kind, squad, questions, corpus_dir, work, seed, write):
         (weights.sentence, weights.confidence, weights.bias, weights.threshold, weights.second_ratio)
     click.echo(f"Wrote {path}; the weights are {'the same as' if same else 'not the same as'} "
                f"{calibration_file(reader_kind)}.", err=True)
+
+
+@cli.command("fit-verifier")
+@halves_squad_option
+@halves_questions_option
+@corpus_option
+@click.option("--work", type=click.Path(path_type=Path, file_okay=False), default="eval-results/verifier",
+              show_default=True, help="Scratch folder for the corpora and indexes; the fit is written here too.")
+@click.option("--write", is_flag=True, help="Also replace the shipped qa/answering/calibration/verifier.json.")
+def fit_verifier(squad, questions, corpus_dir, work, write):
+    """Fit the written-answer verifier on made-up claims (dev halves), check it on the test halves."""
+    from ..eval.verifier_fit import fit_and_save
+
+    result = fit_and_save(squad, _setting(questions, "questions"), _setting(corpus_dir, "corpus"), Path(work), write,
+                          command="qa " + " ".join(sys.argv[1:]), echo=lambda m: click.echo(m, err=True))
+    click.echo(json.dumps(result, indent=2))
 
 
 def main():

@@ -13,7 +13,7 @@ answerer and never raises (an error becomes a turn that says what went wrong).
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
 from ..answering.answer import Answer
@@ -81,6 +81,21 @@ def friendly_error(exc: BaseException) -> str:
     return GENERIC_ERROR
 
 
+def _error_turn(question: str, exc: BaseException) -> ChatTurn:
+    """The turn of a question that could not be answered (logged unless it was a bad question)."""
+    if isinstance(exc, QuestionError):
+        return ChatTurn(question, "error", error=friendly_error(exc))
+    if isinstance(exc, QAError):
+        logger.warning("Could not answer %.200r: %s", question, exc)
+        return ChatTurn(question, "error", error=friendly_error(exc))
+    logger.error("Unexpected error while answering %.200r", question, exc_info=exc)
+    return ChatTurn(question, "error", error=GENERIC_ERROR)
+
+
+def _as_text(message) -> str:
+    return message if isinstance(message, str) else ("" if message is None else repr(message))
+
+
 def respond(answerer, message, history=None) -> ChatTurn:
     """Ask ``answerer`` the question ``message`` in a conversation.
 
@@ -88,18 +103,29 @@ def respond(answerer, message, history=None) -> ChatTurn:
     Never raises for a bad question or a failing answerer: the turn is an ``"error"``
     with a message fit to show, and an unexpected exception is logged with its traceback.
     """
-    question = message if isinstance(message, str) else ("" if message is None else repr(message))
+    question = _as_text(message)
     try:
         answer = answerer.ask(message, history=list(history or []))
-    except QuestionError as exc:
-        return ChatTurn(question, "error", error=friendly_error(exc))
-    except QAError as exc:
-        logger.warning("Could not answer %.200r: %s", question, exc)
-        return ChatTurn(question, "error", error=friendly_error(exc))
-    except Exception:  # noqa: BLE001 - the window must stay up whatever happens
-        logger.exception("Unexpected error while answering %.200r", question)
-        return ChatTurn(question, "error", error=GENERIC_ERROR)
+    except Exception as exc:  # noqa: BLE001 - the window must stay up whatever happens
+        return _error_turn(question, exc)
     return ChatTurn.of(answer, question)
+
+
+def respond_stream(answerer, message, history=None) -> Iterator[str | ChatTurn]:
+    """:func:`respond` for an answerer that writes its answers (``answerer.stream``): the text
+    pieces as they come (``str``, not yet checked), then the :class:`ChatTurn`. Never raises."""
+    question = _as_text(message)
+    try:
+        for item in answerer.stream(message, history=list(history or [])):
+            if isinstance(item, str):
+                yield item
+            else:
+                yield ChatTurn.of(item, question)
+                return
+    except Exception as exc:  # noqa: BLE001 - the window must stay up whatever happens
+        yield _error_turn(question, exc)
+        return
+    yield ChatTurn(question, "error", error=GENERIC_ERROR)
 
 
 def api_answer(answerer, question, history=None) -> dict:

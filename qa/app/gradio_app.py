@@ -10,15 +10,20 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Iterable
+import time
+from collections.abc import Iterable, Iterator
 from importlib import resources
 from typing import Any
 
 from ..errors import QAError
 from ..settings import Settings
 from .api import HISTORY_TURNS
-from .conversation import GENERIC_ERROR, MAX_TURNS, api_answer, as_turn, history_of, respond
-from .render import EMPTY_SOURCES_HTML, chat_messages, header_html, render_sources_html
+from .conversation import GENERIC_ERROR, MAX_TURNS, api_answer, as_turn, history_of, respond, respond_stream
+from .render import EMPTY_SOURCES_HTML, chat_messages, header_html, render_question_html, render_sources_html
+
+STREAM_INTERVAL_S = 0.1   # the chat window is updated at most this often while an answer is written
+CHECKING_SOURCES_HTML = ('<div class="qa-sources qa-sources-empty"><p class="qa-muted">The sources appear when '
+                         'the answer is complete and every sentence has been checked against them.</p></div>')
 
 logger = logging.getLogger(__name__)
 
@@ -42,6 +47,28 @@ def ask_step(answerer, message, turns: list | None, documents=None) -> tuple[str
     states = (states + [turn.to_state()])[-MAX_TURNS:]
     box = message if (turn.kind == "error" and isinstance(message, str)) else ""
     return box, chat_messages(states), states, render_sources_html(turn, documents)
+
+
+def ask_stream_step(answerer, message, turns: list | None, documents=None) -> Iterator[tuple]:
+    """:func:`ask_step` for an answerer that writes its answers: yields the chat with the words so
+    far (at most every :data:`STREAM_INTERVAL_S`), then, checked, what :func:`ask_step` returns."""
+    from .written_html import writing_html
+
+    states = [as_turn(t).to_state() for t in (turns or [])]
+    shown, last, turn = "", 0.0, None
+    for item in respond_stream(answerer, message, history_of(states)[-HISTORY_TURNS:]):
+        if not isinstance(item, str):
+            turn = item
+            break
+        shown += item
+        if time.monotonic() - last >= STREAM_INTERVAL_S:
+            last = time.monotonic()
+            writing = [{"role": "user", "content": render_question_html(message if isinstance(message, str) else "")},
+                       {"role": "assistant", "content": writing_html(shown)}]
+            yield "", chat_messages(states) + writing, states, CHECKING_SOURCES_HTML
+    states = (states + [turn.to_state()])[-MAX_TURNS:]
+    box = message if (turn.kind == "error" and isinstance(message, str)) else ""
+    yield box, chat_messages(states), states, render_sources_html(turn, documents)
 
 
 def select_step(turns: list | None, message_index, documents=None) -> str:
@@ -143,6 +170,9 @@ def build_demo(answerer, *, examples: Iterable[str] = (), concurrency: int | Non
     def on_ask(message, turns):
         return ask_step(answerer, message, turns, documents)
 
+    def on_ask_streaming(message, turns):
+        yield from ask_stream_step(answerer, message, turns, documents)
+
     def on_select(turns, evt: gr.SelectData):
         return select_step(turns, evt.index, documents)
 
@@ -160,7 +190,8 @@ def build_demo(answerer, *, examples: Iterable[str] = (), concurrency: int | Non
     with gr.Blocks(title="Ask the documents", analytics_enabled=False, delete_cache=TEMP_FILE_SCHEDULE) as demo:
         turns, chatbot, box, clear, sources = _layout(answerer, [str(e) for e in examples], corpus_name)
         quiet = dict(queue=False, api_visibility="private")
-        ask_args = dict(fn=on_ask, inputs=[box, turns], outputs=[box, chatbot, turns, sources],
+        handler = on_ask_streaming if getattr(answerer, "streams", False) else on_ask
+        ask_args = dict(fn=handler, inputs=[box, turns], outputs=[box, chatbot, turns, sources],
                         concurrency_id="answerer", api_visibility="private", show_progress="minimal")
         box.submit(**ask_args)
         chatbot.example_select(on_example, None, box, **quiet).then(**ask_args)

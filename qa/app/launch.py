@@ -48,12 +48,13 @@ def examples_for(answerer) -> list[str]:
     return BUNDLED_EXAMPLES if sources == [BUNDLED_SOURCE] else []
 
 
-def run_ui(corpus: Path, index: Path, host: str, port: int, echo=print) -> None:
+def run_ui(corpus: Path, index: Path, host: str, port: int, echo=print, llm=None) -> None:
     """Load the answerer for ``corpus`` (index in ``index``, built or updated when needed) and
     serve the chat window on ``host:port`` until stopped, safely (:mod:`qa.app.server`: no
     listening beyond loopback without a log-in, uploads and bodies capped, a private temporary
     folder). Raises :class:`ConfigError` or :class:`~qa.errors.ServerError` (a busy port) before
-    anything is loaded when it can't start."""
+    anything is loaded when it can't start. ``llm``: a chat model that writes the answers
+    (``provider:model``; default ``QA_LLM``; unset: quoted answers)."""
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     s = replace(Settings.from_env(corpus=corpus, index=index), host=host, port=port)
     plan = server.plan(s, blocked=(corpus, index))    # refuses to expose the documents by accident
@@ -63,7 +64,13 @@ def run_ui(corpus: Path, index: Path, host: str, port: int, echo=print) -> None:
     from .api import Answerer
 
     echo(f"Loading {corpus} (index in {index}) ...")
-    answerer = Answerer.from_corpus(corpus, index, k=s.top_k, on_wait=echo)
+    llm = s.llm if llm is None else llm
+    if llm:
+        from ..answering.chat_model import parse_spec
+
+        parse_spec(llm)   # a malformed spec fails before anything is loaded
+        echo(f"Answers are written by {llm} and checked sentence by sentence against the passages they cite.")
+    answerer = Answerer.from_corpus(corpus, index, k=s.top_k, on_wait=echo, llm=llm)
     answerer.warm_up()
     try:
         demo = gradio_app.build_demo(answerer, examples=examples_for(answerer), corpus_name=Path(corpus).resolve().name,

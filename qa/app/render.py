@@ -147,12 +147,14 @@ def render_message_html(turn: ChatTurn) -> str:
         return (f'<div class="qa-error" role="alert"><span class="qa-badge qa-badge-error">Can\'t answer</span> '
                 f'{escape_text(turn.error or GENERIC_ERROR)}</div>')
     answer = turn.answer
+    from .written_html import answer_parts   # the text; for a written answer, what was removed and its note
+    text, extras = answer_parts(answer)
     if answer.abstained:
         return ('<div class="qa-abstain"><span class="qa-badge qa-badge-abstain">Not in the documents</span> '
-                f'{escape_text(answer.text)}</div>')
+                f'{escape_text(answer.text)}</div>{extras}')
     chips = "".join(f'<span class="qa-chip"><b>{i}</b> {_where(c)}</span>'
                     for i, c in enumerate(answer.citations, 1))
-    return (f'<div class="qa-answer">{render_answer_text(answer)}</div>'
+    return (f'<div class="qa-answer">{text}</div>{extras}'
             f'<div class="qa-chips">{chips}</div>')
 
 
@@ -294,9 +296,5 @@ def header_html(answerer, corpus_name: str | None = None) -> str:
 
 def chat_messages(turns: Iterable[ChatTurn | Mapping]) -> list[dict]:
     """The Chatbot's value (messages format) for a conversation."""
-    messages = []
-    for turn in turns:
-        turn = as_turn(turn)
-        messages.append({"role": "user", "content": render_question_html(turn.question)})
-        messages.append({"role": "assistant", "content": render_message_html(turn)})
-    return messages
+    return [m for t in map(as_turn, turns) for m in ({"role": "user", "content": render_question_html(t.question)},
+                                                     {"role": "assistant", "content": render_message_html(t)})]

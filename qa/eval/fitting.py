@@ -23,8 +23,9 @@ RATIOS = np.round(np.arange(0.80, 1.0001, 0.01), 2)   # second_ratio values trie
 
 
 def fit_logistic(X: np.ndarray, y: np.ndarray, weights: np.ndarray | None = None, l2: float = 1e-2,
-                 iters: int = 4000, lr: float = 0.3) -> tuple[np.ndarray, float]:
-    """Logistic regression ``P(y) = sigmoid(X @ w + b)`` by gradient descent on standardised columns."""
+                 iters: int = 4000, lr: float = 0.3, signs: np.ndarray | None = None) -> tuple[np.ndarray, float]:
+    """Logistic regression ``P(y) = sigmoid(X @ w + b)`` by gradient descent on standardised columns;
+    ``signs`` (+1, -1 or 0 per column) keeps a weight on its side of zero (0: free)."""
     mu, sd = X.mean(0), X.std(0) + 1e-9
     Z = (X - mu) / sd
     sw = np.ones(len(y)) if weights is None else weights
@@ -34,6 +35,8 @@ def fit_logistic(X: np.ndarray, y: np.ndarray, weights: np.ndarray | None = None
         g = (p - y) * sw
         w -= lr * (Z.T @ g / sw.sum() + l2 * w)
         b -= lr * g.sum() / sw.sum()
+        if signs is not None:
+            w = np.where(signs * w < 0, 0.0, w)
     return w / sd, float(b - (w / sd) @ mu)
 
 

@@ -12,6 +12,14 @@ Metrics (:func:`summarize`):
   reference, answerable questions (an abstention scores 0; ``None`` for a system that gives no exact answers),
 - ``followup_accuracy``, ``latency_p50_ms`` / ``latency_p95_ms``, ``median_answer_chars``.
 
+and for written answers (``qa eval --llm``; :func:`written_summary`):
+
+- ``supported_sentences``: of the sentences the model wrote, the share the check kept as supported,
+- ``dropped_sentences``: how many sentences the check left out (or marked), in all,
+- ``citation_correctness``: of the sentences that cited passages, the share whose citations all
+  named passages that support them,
+- ``fallbacks``: answers quoted instead because the model failed or timed out.
+
     >>> normalize("The  \u201cU.S.\u201d Treasury!")
     'us treasury'
     >>> round(token_f1("in January 2019 the U.S. Treasury", "January 2019"), 2)
@@ -27,7 +35,7 @@ import statistics
 import string
 import time
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Callable, Iterable
 
 from ..answering.answer import Answer, strip_markers
@@ -98,6 +106,8 @@ class Outcome:
     short_answer: str = ""
     short_em: float = 0.0
     short_f1: float = 0.0
+    written: dict | None = None   # a written answer's check: its Verification counts and dropped sentences
+    fallback: bool = False        # the model failed and the quoted answer was given
 
 
 def is_correct(q: Question, a: Answer) -> bool:
@@ -128,8 +138,10 @@ def score(q: Question, a: Answer, latency_ms: float) -> Outcome:
     short = "" if a.abstained else a.short_answer
     short_em = max((float(normalize(short) == normalize(ans)) for ans in q.answers), default=0.0) if short else 0.0
     short_f1 = max((token_f1(short, ans) for ans in q.answers), default=0.0) if short else 0.0
+    written = {**asdict(a.verification), "dropped": len(a.dropped)} if a.verification is not None else None
     return Outcome(q.id, q.type, q.question, q.answerable, a.text, a.abstained, a.confidence, is_correct(q, a), f1,
-                   rank, cited_ok, highlight_ok, latency_ms, q.answers, short, short_em, short_f1)
+                   rank, cited_ok, highlight_ok, latency_ms, q.answers, short, short_em, short_f1, written,
+                   bool(a.note) and written is None)
 
 
 def summarize(outcomes: list[Outcome], k: int = 4) -> dict:
@@ -159,7 +171,20 @@ def summarize(outcomes: list[Outcome], k: int = 4) -> dict:
         "latency_p95_ms": percentile([o.latency_ms for o in outcomes], 0.95),
         "median_answer_chars": statistics.median(answered_text) if answered_text else None,
         "max_answer_chars": max(answered_text) if answered_text else None,
+        **written_summary(outcomes),
     }
+
+
+def written_summary(outcomes: list[Outcome]) -> dict:
+    """The written-answer metrics of the module docstring ({} when no answer was written)."""
+    written = [o.written for o in outcomes if o.written is not None]
+    if not written and not any(o.fallback for o in outcomes):
+        return {}
+    total = {k: sum(w[k] for w in written) for k in ("sentences", "supported", "cited", "cited_correctly", "dropped")}
+    return {"supported_sentences": total["supported"] / total["sentences"] if total["sentences"] else None,
+            "dropped_sentences": total["dropped"],
+            "citation_correctness": total["cited_correctly"] / total["cited"] if total["cited"] else None,
+            "fallbacks": sum(o.fallback for o in outcomes)}
 
 
 def by_type(outcomes: list[Outcome]) -> dict[str, dict]:

@@ -67,7 +67,7 @@ def _failure_lines(report: Report, max_failures: int) -> list[str]:
 def markdown(report: Report, max_failures: int = FAILURES_SHOWN) -> str:
     """The report as Markdown: metrics by system, accuracy by question type, the first system's failures."""
     systems = list(report.systems)
-    metrics = list(next(iter(report.systems.values())))
+    metrics = list(dict.fromkeys(m for s in systems for m in report.systems[s]))
     lines = [f"### {report.name}", "", "| metric | " + " | ".join(systems) + " |",
              "|---|" + "---|" * len(systems)]
     for m in metrics:

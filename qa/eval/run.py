@@ -43,6 +43,7 @@ class EvalConfig:
     k: int = _env("top_k")
     close: bool = True           # SQuAD-format sets: add a "close" unanswerable question per answerable one
     extractive: bool = False     # also score the extractive reader (over the same index)
+    llm: str = ""             # a chat model ("provider:model"): its written answers are scored too, as "qa+llm"
 
 
 def machine() -> str:
@@ -135,6 +136,12 @@ def run_evaluation(config: EvalConfig, echo: Callable[[str], None] = print, answ
         from ..answering.extractive import ExtractiveReader
 
         results["extractive"] = run(asker(bot, ExtractiveReader()), questions, progress=True, desc="extractive")
+    if config.llm:
+        from ..app.api import written_reader
+
+        echo(f"Written answers from {config.llm}, checked sentence by sentence ...")
+        writer = written_reader(config.llm, bot.index, bot.embeddings, bot.reader)
+        results["qa+llm"] = run(asker(bot, writer), questions, progress=True, desc="qa+llm")
     if config.stock:
         from .stock import StockRecipe
 
@@ -145,6 +152,7 @@ def run_evaluation(config: EvalConfig, echo: Callable[[str], None] = print, answ
     meta = {"corpus": str(corpus_dir), "questions": len(questions), "split": config.split, "stats": bot.stats,
             "reader": getattr(bot.reader, "kind", type(bot.reader).__name__),
             "reader_trained_on_this_set": trained_on(config.squad),
+            **({"llm": str(config.llm)} if config.llm else {}),
             "date": date.today().isoformat(), "machine": machine(), "load_average": round(os.getloadavg()[0], 1)}
     held = {True: "; the span reader was trained on this set: not held out", False: "; held out from the span reader",
             None: ""}[meta["reader_trained_on_this_set"]]

@@ -85,6 +85,12 @@ class ArrayEmbeddings(Embeddings):
         """One question's unit vector."""
         return self.embed_array([text])[0]
 
+    def query_arrays(self, texts: list[str]) -> np.ndarray:
+        """Unit vectors of a few short texts embedded the way questions are, one row each."""
+        if not texts:
+            return np.zeros((0, self.model_info.dimension), dtype=np.float32)
+        return np.stack([self.query_array(t) for t in texts])
+
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         """LangChain's interface: :meth:`embed_array` as lists."""
         return self.embed_array(list(texts)).tolist()
@@ -173,6 +179,11 @@ class MiniLMEmbeddings(ArrayEmbeddings):
             if encoder is not None:
                 return encoder.encode([text])[0]
         return self.embed_array([text])[0]
+
+    def query_arrays(self, texts: list[str]) -> np.ndarray:
+        """Unit vectors of ``texts`` through the ONNX encoder in one batch, when it can be had."""
+        encoder = self._onnx_encoder() if self.query_backend != "sentence-transformers" and texts else None
+        return encoder.encode(list(texts)) if encoder is not None else super().query_arrays(texts)
 
     def _onnx_encoder(self):
         if self._onnx is not None:
