@@ -112,7 +112,7 @@ def wire_panel(panel: Panel, state: PageState, *, header, chatbot, upload_root: 
 
     def refreshed(outcome: docs.Outcome) -> tuple:
         return (docs.outcome_html(outcome), state.rows(), gr.update(choices=state.names(), value=None),
-                state.header(), gr.update(examples=state.current_examples() or None))
+                state.header(), gr.update(examples=state.current_examples()))
 
     def on_upload(paths, progress=gr.Progress()):
         outcome = docs.upload(state.answerer, paths, max_bytes=max_upload_bytes, upload_root=upload_root(),
@@ -158,7 +158,7 @@ def wire_list(state: PageState, demo, outputs: list) -> None:
 
     def on_load():
         values = [state.header(), state.rows(), gr.update(choices=state.names(), value=None),
-                  gr.update(examples=state.current_examples() or None)]
+                  gr.update(examples=state.current_examples())]
         return [v for v, o in zip(values, outputs) if o is not None]
 
     gr.api(documents, api_name="documents", queue=False)
