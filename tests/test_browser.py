@@ -4,20 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support.ui import ANSWER_TIMEOUT_MS, CHROMIUM, ask, launch_chromium, open_page, serve, squash, watched_page
+from tests.support.ui import ANSWER_TIMEOUT_MS, CHROMIUM, ask, open_page, serve, squash, watched_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow,
               pytest.mark.skipif(not CHROMIUM.exists(), reason=f"{CHROMIUM} is missing: install Debian's chromium "
                                  "(`QA_BROWSER=1 bash scripts/setup.sh` or `apt-get install chromium`)")]
-
-@pytest.fixture(scope="module")
-def browser():
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as p:
-        b = launch_chromium(p)
-        yield b
-        b.close()
-
 
 @pytest.fixture(scope="module")
 def bundled_url(bundled):

@@ -14,7 +14,7 @@ import pytest
 from qa.app.api import Answerer
 from qa.app.gradio_app import build_demo
 from tests.support.documents import corrupt_docx_bytes, docx_bytes, html_bytes, pdf_bytes
-from tests.support.ui import ANSWER_TIMEOUT_MS, CHROMIUM, ask, launch_chromium, open_page, serve, squash, watched_page
+from tests.support.ui import ANSWER_TIMEOUT_MS, CHROMIUM, ask, open_page, serve, squash, watched_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow,
               pytest.mark.skipif(not CHROMIUM.exists(), reason=f"{CHROMIUM} is missing")]
@@ -41,15 +41,6 @@ FILES = {
     "huge.txt": b"Crows sing at dawn. " * (MAX_UPLOAD // 10),
 }
 POWER = "How much electricity do the solar panels supply?"
-
-
-@pytest.fixture(scope="module")
-def browser():
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as p:
-        b = launch_chromium(p)
-        yield b
-        b.close()
 
 
 @pytest.fixture
