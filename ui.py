@@ -15,6 +15,9 @@ The API endpoint ``/ask`` answers with ``Answer.to_dict()``::
     from gradio_client import Client
     answer = Client("http://127.0.0.1:7860/").predict("Who visited Pakistan in April?", api_name="/ask")
     # with QA_AUTH or QA_AUTH_FILE set, log in first: Client(url, auth=("alice", "s3cret"))
+
+``/documents`` lists the documents; with uploads on (``QA_UPLOADS``), the page's Documents panel and
+``/add_documents`` / ``/remove_document`` add and remove them (:mod:`qa.app.documents_panel`).
 """
 
 from __future__ import annotations

@@ -74,6 +74,18 @@ def bundled(real_embeddings, bundled_index_dir):
     return Answerer.from_corpus(CORPUS, bundled_index_dir, embeddings=real_embeddings)
 
 
+@pytest.fixture(scope="module")
+def browser():
+    """Headless Debian chromium driven by Playwright, one per test module (the browser tests)."""
+    from tests.support.ui import launch_chromium
+
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as p:
+        b = launch_chromium(p)
+        yield b
+        b.close()
+
+
 @pytest.fixture
 def corpus_copy(tmp_path):
     """A copy of the bundled corpus that a test may change."""

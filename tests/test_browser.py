@@ -4,23 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support.ui import CHROMIUM, launch_chromium, serve
+from tests.support.ui import ANSWER_TIMEOUT_MS, CHROMIUM, ask, open_page, serve, squash, watched_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow,
               pytest.mark.skipif(not CHROMIUM.exists(), reason=f"{CHROMIUM} is missing: install Debian's chromium "
                                  "(`QA_BROWSER=1 bash scripts/setup.sh` or `apt-get install chromium`)")]
-
-ANSWER_TIMEOUT_MS = 30_000
-
-
-@pytest.fixture(scope="module")
-def browser():
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as p:
-        b = launch_chromium(p)
-        yield b
-        b.close()
-
 
 @pytest.fixture(scope="module")
 def bundled_url(bundled):
@@ -32,42 +20,9 @@ def bundled_url(bundled):
 
 @pytest.fixture
 def page(browser):
-    """A page that must stay on 127.0.0.1, be served under the app's Content-Security-Policy
-    and never break it (chromium logs every violation to the console)."""
-    from qa.app.guard import CSP
-
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    pg = context.new_page()
-    outside, policies, violations = [], [], []
-    pg.on("request", lambda r: outside.append(r.url) if not r.url.startswith(("http://127.0.0.1", "data:", "blob:"))
-          else None)
-    pg.on("response", lambda r: policies.append(r.headers.get("content-security-policy"))
-          if r.request.resource_type == "document" else None)
-    pg.on("console", lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None)
-    yield pg
-    context.close()
-    assert not outside, f"the page reached beyond 127.0.0.1: {outside[:5]}"
-    assert policies and set(policies) == {CSP}, policies
-    assert not violations, violations[:5]
-
-
-def squash(text: str) -> str:
-    return " ".join(text.split())
-
-
-def ask(page, question: str, n: int) -> None:
-    """Type ``question``, press Enter, and wait for the n-th answer bubble."""
-    page.fill("#qa-input textarea", question)
-    page.keyboard.press("Enter")
-    page.wait_for_function(f"document.querySelectorAll('#qa-chat [data-testid=bot]').length >= {n}",
-                           timeout=ANSWER_TIMEOUT_MS)
-    page.wait_for_function(f"(document.querySelector('#qa-sources') || {{}}).innerText?.includes({question[:30]!r})",
-                           timeout=ANSWER_TIMEOUT_MS)
-
-
-def open_page(page, url):
-    page.goto(url)
-    page.wait_for_selector("#qa-input textarea", timeout=ANSWER_TIMEOUT_MS)
+    """A page that must stay on 127.0.0.1, under the app's Content-Security-Policy, unbroken."""
+    with watched_page(browser) as pg:
+        yield pg
 
 
 def test_answer_shows_highlighted_source_sentence(page, bundled_url, bundled):

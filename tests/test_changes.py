@@ -195,3 +195,34 @@ def test_an_answerer_answers_from_added_documents_and_forgets_removed_ones(built
     answer = bot.ask(question)
     check_answer(bot, answer)
     assert all(c.source != "moon.pdf" for c in answer.citations + answer.passages)
+
+
+def test_the_date_added_is_stored_and_kept_while_the_file_is_unchanged(built_index, monkeypatch):
+    """Each document's date added is kept in the index (documents.json): a restart or an update
+    keeps it, a new or replaced file gets the time of its change, and an index written before
+    dates were kept loads with none."""
+    import json
+
+    from qa.search import index as index_mod
+    from qa.search.manifest import read_manifest
+
+    root, index_dir, emb = built_index
+    first = {d.source: d.added for d in load_index(index_dir, model=emb.model_info).documents}
+    assert set(first) == set(SMALL_DOCS) and all(first.values())
+    later = "2031-05-06T07:08:09+00:00"
+    real_dated = index_mod.dated
+    monkeypatch.setattr(index_mod, "dated", lambda docs, previous, now=None: real_dated(docs, previous, later))
+    add_documents(root, index_dir, [("moon.pdf", PDF), ("a.txt", b"Crows are clever. They dance at dawn.")], emb)
+    after = {d.source: d.added for d in load_index(index_dir, model=emb.model_info).documents}
+    assert after == {**first, "moon.pdf": later, "a.txt": later}        # b.md and c.txt keep theirs
+    restarted = Answerer.from_corpus(root, index_dir, embeddings=emb)     # a restart loads them
+    assert restarted.report.action == "loaded"
+    assert {d.source: d.added for d in restarted.index.documents} == after
+    (root / "c.txt").write_text("Owls hunt at night. They fly without a sound.", encoding="utf-8")
+    Answerer.from_corpus(root, index_dir, embeddings=emb)                # an edit found at start-up
+    assert {d.source: d.added for d in load_index(index_dir, model=emb.model_info).documents}["c.txt"] == later
+    folder, _ = read_manifest(index_dir)                                  # an index from before dates
+    stored = json.loads((folder / "documents.json").read_text(encoding="utf-8"))
+    assert {d["source"] for d in stored if d.pop("added")} == set(after)
+    (folder / "documents.json").write_text(json.dumps(stored), encoding="utf-8")
+    assert {d.added for d in load_index(index_dir, model=emb.model_info, verify=False).documents} == {""}

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from qa.answering.answer import Answer, Citation
-from qa.app import conversation, gradio_app, render
+from qa.app import conversation, gradio_app, header, render
 from tests.support.chat import PAYLOADS, marked, no_live_markup, plain
 
 
@@ -149,7 +149,7 @@ def test_abstention_closest_passages_are_collapsed_and_labelled():
 
 
 def test_header_shows_corpus_name_and_size(xss_bot):
-    head = render.header_html(xss_bot, "my <docs>")
+    head = header.header_html(xss_bot, "my <docs>")
     stats = xss_bot.stats
     assert "my <docs>" in plain(head) and "<docs>" not in head
     assert f"{stats['documents']} documents" in plain(head) and f"{stats['passages']} passages" in plain(head)
@@ -161,12 +161,12 @@ def test_header_says_how_many_were_skipped_and_lists_them_escaped(make_corpus, t
     root = make_corpus({"a.txt": "Crows are clever birds.", "<img src=x onerror=alert(1)>.xyz": b"?",
                         "scan.pdf": b"%PDF-1.4 garbage"})
     bot = Answerer.from_corpus(root, tmp_path / "idx", embeddings=fake_embeddings)
-    head = render.header_html(bot, "docs")
+    head = header.header_html(bot, "docs")
     assert "1 document, 2 skipped" in plain(head)
     assert '<details class="qa-skipped"><summary>2 skipped</summary>' in head
     assert "<img" not in head and "&#60;img src=x onerror=alert(1)&#62;.xyz" in head
     assert "not a supported type" in plain(head) and "scan.pdf" in plain(head)
-    assert "skipped" not in render.header_html(fake_bundled_like(bot))
+    assert "skipped" not in header.header_html(fake_bundled_like(bot))
 
 
 def fake_bundled_like(bot):

@@ -33,7 +33,7 @@ def server(security_site):
                   host="0.0.0.0")
     with s:
         s.routes = wait_for_routes(s.report)
-        s.tmpdir = tmpdir
+        s.tmpdir, s.site_corpus = tmpdir, security_site.corpus
         yield s
 
 
@@ -95,6 +95,16 @@ def test_uploads_are_off_beyond_loopback_even_when_logged_in(server):
     multipart_login = c.post("/login", files={"username": (None, "bob"), "password": (None, USERS["bob"])})
     assert multipart_login.status_code == 200   # the log-in form itself may be multipart
     assert not [p for p in server.tmpdir.glob("qa-gradio-*/**/*") if p.is_file()]
+    config = c.get("/config").json()
+    ids = {x.get("props", {}).get("elem_id") for x in config["components"]}
+    assert "qa-docs-table" in ids and not ids & {"qa-drop", "qa-docs-pick", "qa-docs-remove"}
+    names = {d.get("api_name") for d in config["dependencies"]}
+    assert "documents" in names and not names & {"add_documents", "remove_document"}
+    cookie = "; ".join(f"{k}={v}" for k, v in c.cookies.items())
+    status, body, _ = raw(server.url, "POST", "/gradio_api/call/remove_document", body=b'{"data": ["birds.md"]}',
+                          headers={"content-type": "application/json", "cookie": cookie}, timeout=10)
+    assert status >= 400 and b"Traceback" not in body          # no such endpoint (Gradio: 500, a short text)
+    assert (server.site_corpus / "birds.md").is_file()
 
 
 def test_share_is_never_opened_and_the_summary_says_what_is_on(server):

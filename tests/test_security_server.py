@@ -170,6 +170,33 @@ def test_bad_requests_get_short_answers_never_a_traceback(server):
     assert upload(server.url, "after.txt", b"still up").status_code == 200
 
 
+def call(url: str, api_name: str, data: list, client=None) -> str:
+    """The event stream's text of a raw ``/gradio_api/call/<api_name>`` (no gradio_client checks)."""
+    import httpx
+
+    c = client or httpx.Client(timeout=60)
+    r = c.post(f"{url}gradio_api/call/{api_name}", json={"data": data})
+    if r.status_code != 200:
+        return f"status {r.status_code}: {r.text}"
+    return c.get(f"{url}gradio_api/call/{api_name}/{r.json()['event_id']}").text
+
+
+def test_the_documents_panel_takes_only_files_uploaded_to_it(server, site):
+    """Uploads are on (loopback): the page has the drop zone and Remove; /add_documents takes files
+    Gradio stored from an upload, never a path of the server's own (a system file, a link planted
+    in Gradio's folder that leads into the corpus), and nothing is added or leaks."""
+    import httpx
+
+    ids = {c.get("props", {}).get("elem_id") for c in httpx.get(server.url + "config", timeout=10).json()["components"]}
+    assert {"qa-drop", "qa-docs-remove", "qa-docs-table"} <= ids
+    before = sorted(p.name for p in site.corpus.iterdir())
+    for path in ("/etc/passwd", str(server.temp / "planted.md"), str(site.corpus / "harbour.md")):
+        body = call(server.url, "add_documents", [[{"path": path, "meta": {"_type": "gradio.FileData"}}]])
+        assert '"added": ["' not in body and "Traceback" not in body, body[:300]
+        assert not any(s in body.encode() for s in secrets_of(site)), body[:300]
+    assert sorted(p.name for p in site.corpus.iterdir()) == before
+
+
 def test_zz_shutdown_deletes_gradios_files(server):
     """Last in this module: SIGTERM stops the server, with a client still connected (as a browser
     tab would be), and the temporary files go with it."""

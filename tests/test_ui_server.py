@@ -88,11 +88,14 @@ def test_bad_history_gets_a_clear_error(client):
         client.predict("When was it formally organized?", [["only one item"]], api_name="/ask")
 
 
-def test_only_the_ask_endpoint_is_public(client):
+def test_the_public_endpoints_are_ask_and_the_documents(client):
+    """/ask and /documents; on loopback uploads are on, so /add_documents and /remove_document too
+    (with uploads off there are none: test_uploads_server.py, test_security_login.py)."""
     api = client.view_api(return_format="dict", print_info=False)
-    assert list(api["named_endpoints"]) == ["/ask"]
-    params = [p["parameter_name"] for p in api["named_endpoints"]["/ask"]["parameters"]]
-    assert params == ["question", "history"]
+    assert sorted(api["named_endpoints"]) == ["/add_documents", "/ask", "/documents", "/remove_document"]
+    params = {name: [p["parameter_name"] for p in e["parameters"]] for name, e in api["named_endpoints"].items()}
+    assert params == {"/ask": ["question", "history"], "/documents": [], "/add_documents": ["paths"],
+                      "/remove_document": ["name"]}
     assert not api["unnamed_endpoints"]
 
 

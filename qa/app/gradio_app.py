@@ -1,7 +1,8 @@
 """The chat window: a Gradio app over an :class:`~qa.app.api.Answerer`.
 
 :func:`ask_step` and :func:`select_step` are the window's handlers as plain functions
-(tested without a browser); :func:`build_demo` lays out the page and wires them up;
+(tested without a browser); :func:`build_demo` lays out the page and wires them up, with the
+Documents panel of :mod:`qa.app.documents_panel` (the list; uploads and removals when they are on);
 :mod:`qa.app.launch` (``qa ui``, ``ui.py``) loads the answerer and launches it. Style and page script are package data
 (``static/chat.css``, ``static/chat.js``). Gradio is imported only when the app is built.
 """
@@ -13,13 +14,15 @@ import os
 import time
 from collections.abc import Iterable, Iterator
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 from ..errors import QAError
 from ..settings import Settings
 from .api import HISTORY_TURNS
 from .conversation import GENERIC_ERROR, MAX_TURNS, api_answer, as_turn, history_of, respond, respond_stream
-from .render import EMPTY_SOURCES_HTML, chat_messages, header_html, render_question_html, render_sources_html
+from .documents_panel import PageState, layout_panel, wire_list, wire_panel
+from .render import EMPTY_SOURCES_HTML, chat_messages, render_question_html, render_sources_html
 
 STREAM_INTERVAL_S = 0.1   # the chat window is updated at most this often while an answer is written
 CHECKING_SOURCES_HTML = ('<div class="qa-sources qa-sources-empty"><p class="qa-muted">The sources appear when '
@@ -127,11 +130,12 @@ def _api_endpoint(answerer):
     return ask
 
 
-def _layout(answerer, examples: list[str], corpus_name: str | None):
-    """The page's components (inside an open ``gr.Blocks``): header, chat, input, clear, sources."""
+def _layout(state: PageState, uploads: bool, max_upload_bytes: int):
+    """The page's components (inside an open ``gr.Blocks``): header, chat, input, clear, the
+    Documents panel, sources."""
     import gradio as gr
 
-    gr.HTML(header_html(answerer, corpus_name), elem_id="qa-header")
+    header = gr.HTML(state.header(), elem_id="qa-header")
     turns = gr.State([])
     with gr.Row(equal_height=False):
         with gr.Column(scale=3, min_width=320):
@@ -139,7 +143,7 @@ def _layout(answerer, examples: list[str], corpus_name: str | None):
                 elem_id="qa-chat", show_label=False, height="64vh", min_height=360, layout="bubble",
                 placeholder=("**Ask a question about the documents.**  \nAnswers quote the documents and "
                              "cite them [1], [2]…; follow-up questions can refer to earlier answers."),
-                examples=[{"text": e} for e in examples] or None,
+                examples=state.current_examples() or None,
                 latex_delimiters=[], feedback_options=None, buttons=["copy"], sanitize_html=True,
                 group_consecutive_messages=False)
             box = gr.Textbox(elem_id="qa-input", show_label=False, lines=1, max_lines=4, autofocus=True,
@@ -147,34 +151,59 @@ def _layout(answerer, examples: list[str], corpus_name: str | None):
             with gr.Row(elem_id="qa-clear-row"):
                 clear = gr.Button("Clear conversation", elem_id="qa-clear", size="sm", variant="secondary",
                                   scale=0, min_width=170)
+            panel = layout_panel(state, uploads, max_upload_bytes)
         with gr.Column(scale=2, min_width=300):
             sources = gr.HTML(EMPTY_SOURCES_HTML, elem_id="qa-sources", js_on_load=static_text("chat.js"))
-    return turns, chatbot, box, clear, sources
+    return header, turns, chatbot, box, clear, sources, panel
 
 
 def build_demo(answerer, *, examples: Iterable[str] = (), concurrency: int | None = None,
-               queue_size: int | None = None, corpus_name: str | None = None):
+               queue_size: int | None = None, corpus_name: str | None = None, uploads: bool = False,
+               max_upload_bytes: int | None = None):
     """The Gradio app over ``answerer`` (loaded once, shared by every session).
 
     ``concurrency``/``queue_size`` default to :func:`queue_settings`. Besides the chat
     window it serves the API endpoint ``/ask`` (question, optional history of
     ``[question, answer]`` pairs) returning ``Answer.to_dict()``; the chat and the API
-    share one concurrency group, so the limit holds for both together.
+    share one concurrency group, so the limit holds for both together. ``/documents`` lists
+    the documents. With ``uploads`` (pass :func:`qa.app.server.uploads_on`; the server's guard
+    refuses upload requests otherwise) the Documents panel adds files of up to
+    ``max_upload_bytes`` (default ``QA_MAX_UPLOAD_BYTES``) and removes documents
+    (:mod:`qa.app.documents_panel`), and ``/add_documents`` and ``/remove_document`` are served.
     Launch it with :func:`qa.app.server.launch` (or ``demo.launch(**server.launch_kwargs(plan))``)."""
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     import gradio as gr
+    from gradio.utils import get_upload_folder
 
     env_concurrency, env_queue = queue_settings()
-    documents = answerer.index.documents
+    max_upload_bytes = max_upload_bytes or Settings.get("max_upload_bytes")
+    state = PageState(answerer, [str(e) for e in examples], corpus_name)
+    with gr.Blocks(title="Ask the documents", analytics_enabled=False, delete_cache=TEMP_FILE_SCHEDULE) as demo:
+        header, turns, chatbot, box, clear, sources, panel = _layout(state, uploads, max_upload_bytes)
+        _wire_chat(answerer, turns, chatbot, box, clear, sources)
+        gr.api(_api_endpoint(answerer), api_name="ask", concurrency_id="answerer")
+        if uploads:
+            wire_panel(panel, state, header=header, chatbot=chatbot, upload_root=lambda: Path(get_upload_folder()),
+                       max_upload_bytes=max_upload_bytes)
+        wire_list(state, demo, [header, panel.table, panel.pick, chatbot])
+
+    demo.queue(default_concurrency_limit=concurrency or env_concurrency, max_size=queue_size or env_queue)
+    return demo
+
+
+def _wire_chat(answerer, turns, chatbot, box, clear, sources) -> None:
+    """The chat's events (inside the open ``gr.Blocks``): ask, examples, select an answer, clear.
+    "Show in document" reads the documents of the index at that moment (uploads change them)."""
+    import gradio as gr
 
     def on_ask(message, turns):
-        return ask_step(answerer, message, turns, documents)
+        return ask_step(answerer, message, turns, answerer.index.documents)
 
     def on_ask_streaming(message, turns):
-        yield from ask_stream_step(answerer, message, turns, documents)
+        yield from ask_stream_step(answerer, message, turns, answerer.index.documents)
 
     def on_select(turns, evt: gr.SelectData):
-        return select_step(turns, evt.index, documents)
+        return select_step(turns, evt.index, answerer.index.documents)
 
     def on_example(evt: gr.SelectData):
         value = evt.value
@@ -186,19 +215,12 @@ def build_demo(answerer, *, examples: Iterable[str] = (), concurrency: int | Non
     # Gradio passes event data by the parameter's type; this module's annotations are strings
     # (``from __future__ import annotations``) naming a local import, so set the real class.
     on_select.__annotations__["evt"] = on_example.__annotations__["evt"] = gr.SelectData
-
-    with gr.Blocks(title="Ask the documents", analytics_enabled=False, delete_cache=TEMP_FILE_SCHEDULE) as demo:
-        turns, chatbot, box, clear, sources = _layout(answerer, [str(e) for e in examples], corpus_name)
-        quiet = dict(queue=False, api_visibility="private")
-        handler = on_ask_streaming if getattr(answerer, "streams", False) else on_ask
-        ask_args = dict(fn=handler, inputs=[box, turns], outputs=[box, chatbot, turns, sources],
-                        concurrency_id="answerer", api_visibility="private", show_progress="minimal")
-        box.submit(**ask_args)
-        chatbot.example_select(on_example, None, box, **quiet).then(**ask_args)
-        chatbot.select(on_select, [turns], [sources], **quiet)
-        clear.click(on_clear, None, [box, chatbot, turns, sources], **quiet)
-        chatbot.clear(on_clear, None, [box, chatbot, turns, sources], **quiet)
-        gr.api(_api_endpoint(answerer), api_name="ask", concurrency_id="answerer")
-
-    demo.queue(default_concurrency_limit=concurrency or env_concurrency, max_size=queue_size or env_queue)
-    return demo
+    quiet = dict(queue=False, api_visibility="private")
+    handler = on_ask_streaming if getattr(answerer, "streams", False) else on_ask
+    ask_args = dict(fn=handler, inputs=[box, turns], outputs=[box, chatbot, turns, sources],
+                    concurrency_id="answerer", api_visibility="private", show_progress="minimal")
+    box.submit(**ask_args)
+    chatbot.example_select(on_example, None, box, **quiet).then(**ask_args)
+    chatbot.select(on_select, [turns], [sources], **quiet)
+    clear.click(on_clear, None, [box, chatbot, turns, sources], **quiet)
+    chatbot.clear(on_clear, None, [box, chatbot, turns, sources], **quiet)

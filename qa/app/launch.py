@@ -74,7 +74,8 @@ def run_ui(corpus: Path, index: Path, host: str, port: int, echo=print, llm=None
     answerer.warm_up()
     try:
         demo = gradio_app.build_demo(answerer, examples=examples_for(answerer), corpus_name=Path(corpus).resolve().name,
-                                     concurrency=s.concurrency, queue_size=s.queue_size)
+                                     concurrency=s.concurrency, queue_size=s.queue_size, uploads=plan.uploads,
+                                     max_upload_bytes=plan.max_upload_bytes)
     except ValueError as exc:
         raise ConfigError(str(exc)) from None
     stats, report = answerer.stats, answerer.report

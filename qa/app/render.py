@@ -29,7 +29,6 @@ CONTEXT_CHARS = 2500          # document text shown on each side of a passage in
 DISPLAY_QUESTION_CHARS = 600  # a question longer than this is cut in its chat bubble (never in the search)
 SOURCES_QUESTION_CHARS = 200  # of the question, in the sources panel's heading
 SNAP_SLACK_CHARS = 400        # how far an excerpt's edge may move to a line break or sentence end
-MAX_TITLES_SHOWN = 3          # a corpus of at most this many documents has their titles in the header
 
 # ---------------------------------------------------------------------------------------------- escaping
 
@@ -259,37 +258,6 @@ EMPTY_SOURCES_HTML = (
     'with the supporting sentences <mark>highlighted</mark>, its section, its retrieval score, and a '
     '"Show in document" view.</p><p class="qa-muted">Click an earlier answer in the chat to see its sources again.'
     '</p></div>')
-
-
-def skipped_html(skipped) -> str:
-    """"M skipped" that opens (a ``<details>``) on the files not indexed, each with its reason."""
-    problems = list(skipped or [])
-    if not problems:
-        return ""
-    items = "".join(f'<li><span class="qa-file">{escape_text(getattr(p, "path", ""))}</span> '
-                    f'{escape_text(str(p).removeprefix(getattr(p, "path", "") + ": "))}</li>' for p in problems)
-    return (f'<details class="qa-skipped"><summary>{len(problems):,} skipped</summary>'
-            f'<ul>{items}</ul></details>')
-
-
-def header_html(answerer, corpus_name: str | None = None) -> str:
-    """The title bar: corpus name and size (from ``answerer.stats``), and the files skipped."""
-    stats = answerer.stats
-    name = corpus_name or (answerer.corpus_dir.name if getattr(answerer, "corpus_dir", None) else "documents")
-    docs = list(getattr(answerer.index, "documents", []))
-    n_docs, n_passages = stats.get("documents", len(docs)), stats.get("passages", 0)
-    skipped = skipped_html(getattr(getattr(answerer, "report", None), "skipped", ()))
-    titles = ""
-    if 0 < len(docs) <= MAX_TITLES_SHOWN:
-        titles = " · ".join(f"<i>{escape_text(d.title or d.source)}</i>" for d in docs)
-        titles = f'<div class="qa-titles">{titles}</div>'
-    return (f'<div class="qa-header"><div class="qa-title">Ask the documents</div>'
-            f'<div class="qa-corpus"><span class="qa-pill">{escape_text(name)}</span> '
-            f'{n_docs:,} document{"s" if n_docs != 1 else ""}{", " if skipped else ""}{skipped} · '
-            f'{n_passages:,} passages · {stats.get("sentences", 0):,} sentences</div>{titles}'
-            f'<div class="qa-muted qa-how">Answers are quoted from the documents, with numbered citations. '
-            f'When the documents don\'t hold the answer, it says so. Follow-up questions use the conversation.'
-            f'</div></div>')
 
 
 # ---------------------------------------------------------------------------------------------- conversation

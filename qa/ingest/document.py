@@ -49,8 +49,10 @@ class Extracted:
 @dataclass
 class Document:
     """One loaded file: ``source`` (path relative to the corpus folder), title, text, sections,
-    the SHA-256 of the file's bytes (an unchanged file keeps its vectors on re-index) and
-    ``pages``: ``(start, end)`` of each page's text (PDF; empty for formats without pages)."""
+    the SHA-256 of the file's bytes (an unchanged file keeps its vectors on re-index),
+    ``pages``: ``(start, end)`` of each page's text (PDF; empty for formats without pages), and
+    ``added``: when this content of the file entered the index (ISO 8601, UTC; ``""`` until
+    the index stamps it, see :func:`qa.search.index.build_index`)."""
 
     source: str
     title: str
@@ -58,6 +60,7 @@ class Document:
     sections: list[Section]
     sha256: str
     pages: list[tuple[int, int]] = field(default_factory=list)
+    added: str = field(default="", compare=False)
 
     def section_at(self, offset: int) -> Section:
         """The section holding character ``offset`` (the last one past the end)."""

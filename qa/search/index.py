@@ -22,7 +22,8 @@ Persistence lives in :mod:`qa.search.storage`.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
 
@@ -160,12 +161,26 @@ def _reusable(corpus: Corpus, chunks: Chunks, previous: PassageIndex | None, emb
     return reuse
 
 
+def dated(documents: list[Document], previous: PassageIndex | None, now: str | None = None) -> list[Document]:
+    """``documents`` with ``added`` set: a document whose file is unchanged since ``previous``
+    keeps its date from there; a new or changed one is stamped ``now`` (default: this second, UTC).
+
+    >>> doc = Document("a.txt", "A", "Crows use tools.", [], "h1")
+    >>> dated([doc], None, now="2026-01-02T03:04:05+00:00")[0].added
+    '2026-01-02T03:04:05+00:00'
+    """
+    now = now or datetime.now(timezone.utc).isoformat(timespec="seconds")
+    known = {(d.source, d.sha256): d.added for d in previous.documents} if previous is not None else {}
+    return [d if d.added else replace(d, added=known.get((d.source, d.sha256)) or now) for d in documents]
+
+
 def build_index(corpus: Corpus, embeddings: ArrayEmbeddings, settings: IndexSettings = IndexSettings(),
                 previous: PassageIndex | None = None,
                 progress: Progress | None = None) -> tuple[PassageIndex, BuildStats]:
     """Chunk and embed ``corpus``. With ``previous`` (an index of the same model and
     settings), documents whose content hash is unchanged keep their vectors: only
-    new or changed documents are embedded."""
+    new or changed documents are embedded. Each document keeps its date added from
+    ``previous`` while its file is unchanged (:func:`dated`)."""
     chunks = Chunks()
     reuse = _reusable(corpus, chunks, previous, embeddings, settings)
     vectors = np.zeros((len(chunks.sentences), embeddings.model_info.dimension), dtype=np.float32)
@@ -186,6 +201,6 @@ def build_index(corpus: Corpus, embeddings: ArrayEmbeddings, settings: IndexSett
         if progress:
             progress(lo + len(batch), len(todo))
     lexical = LexicalIndex.build([p.search_text() for p in chunks.passages])
-    index = PassageIndex(corpus.documents, chunks, make_vector_index(vectors, settings), lexical,
+    index = PassageIndex(dated(corpus.documents, previous), chunks, make_vector_index(vectors, settings), lexical,
                          embeddings.model_info, settings)
     return index, BuildStats(embedded_sentences=len(todo), reused_sentences=len(reuse))

@@ -6,7 +6,7 @@ Layout of an index folder::
     index/
       CURRENT                 the name of the generation in use, e.g. "gen-20261126T201500-3f2a"
       gen-.../manifest.json   format, version, model, settings, document hashes, file checksums
-      gen-.../documents.json  source, title, sha256, sections, pages and text of each document
+      gen-.../documents.json  source, title, sha256, sections, pages, date added and text of each document
       gen-.../passages.json   [doc, section, start, end, first_sentence, last_sentence] per passage
       gen-.../sentences.json  [doc, start, end] per sentence
       gen-.../vectors.faiss   sentence vectors (faiss.write_index)
@@ -100,7 +100,7 @@ def _write_generation(index: PassageIndex, tmp: Path) -> None:
     _write_json(tmp / "documents.json", [
         {"source": d.source, "title": d.title, "sha256": d.sha256,
          "sections": [[s.heading, s.start, s.end] for s in d.sections], "pages": [list(p) for p in d.pages],
-         "text": d.text}
+         "added": d.added, "text": d.text}
         for d in index.documents])
     _write_json(tmp / "passages.json", [
         [p.doc, p.section, p.start, p.end, p.first_sentence, p.last_sentence] for p in index.passages])
@@ -189,6 +189,14 @@ def load_index(index_dir, *, model: ModelInfo | None = None, settings: IndexSett
     raise AssertionError("unreachable")
 
 
+def _added(d: dict) -> str:
+    """A document's date added (absent in indexes written before it was kept: ``""``)."""
+    added = d.get("added", "")
+    if not isinstance(added, str):
+        raise TypeError(f"'added' of {d.get('source')!r} is {type(added).__name__}, not a string")
+    return added
+
+
 def _read_chunks(folder: Path) -> tuple[list[Document], Chunks]:
     """Documents, passages and sentences from a generation's JSON files."""
 
@@ -200,7 +208,7 @@ def _read_chunks(folder: Path) -> tuple[list[Document], Chunks]:
 
     try:
         documents = [Document(d["source"], d["title"], d["text"], [Section(*s) for s in d["sections"]], d["sha256"],
-                              [(int(a), int(b)) for a, b in d["pages"]])
+                              [(int(a), int(b)) for a, b in d["pages"]], _added(d))
                      for d in read("documents.json")]
         sentences = [Sentence(*s) for s in read("sentences.json")]
         passages = []

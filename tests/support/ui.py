@@ -3,7 +3,9 @@
 * :class:`UIServer` runs ``python ui.py`` in a subprocess on a free port.
 * :func:`serve` launches a :func:`qa.app.gradio_app.build_demo` app in this process on a free port.
 * :class:`SlowAnswerer` wraps an answerer so each question takes a known time (for queue tests).
-* :data:`CHROMIUM` / :func:`launch_chromium`: Debian's chromium, headless, for Playwright.
+* :data:`CHROMIUM` / :func:`launch_chromium`: Debian's chromium, headless, for Playwright;
+  :func:`watched_page`: a page that must stay on 127.0.0.1 under the app's CSP, unbroken;
+  :func:`open_page` and :func:`ask`: the chat window's steps.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
                  "--disable-component-update"]
 POLL_SECONDS = 0.1
 STOP_TIMEOUT_S = 15
+ANSWER_TIMEOUT_MS = 30_000
 
 
 def free_port() -> int:
@@ -138,3 +141,46 @@ class SlowAnswerer:
 def launch_chromium(playwright):
     """Headless Debian chromium through Playwright (no downloaded browser)."""
     return playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+
+
+@contextlib.contextmanager
+def watched_page(browser, **context_options):
+    """A new page (its own context) that must stay on 127.0.0.1, be served under the app's
+    Content-Security-Policy and never break it (chromium logs every violation to the console);
+    checked when the block ends."""
+    from qa.app.guard import CSP
+
+    context = browser.new_context(**{"viewport": {"width": 1280, "height": 900}, **context_options})
+    page = context.new_page()
+    outside, policies, violations = [], [], []
+    page.on("request", lambda r: outside.append(r.url)
+            if not r.url.startswith(("http://127.0.0.1", "data:", "blob:")) else None)
+    page.on("response", lambda r: policies.append(r.headers.get("content-security-policy"))
+            if r.request.resource_type == "document" else None)
+    page.on("console", lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None)
+    try:
+        yield page
+    finally:
+        context.close()
+    assert not outside, f"the page reached beyond 127.0.0.1: {outside[:5]}"
+    assert policies and set(policies) == {CSP}, policies
+    assert not violations, violations[:5]
+
+
+def squash(text: str) -> str:
+    return " ".join(text.split())
+
+
+def ask(page, question: str, n: int) -> None:
+    """Type ``question``, press Enter, and wait for the n-th answer bubble."""
+    page.fill("#qa-input textarea", question)
+    page.keyboard.press("Enter")
+    page.wait_for_function(f"document.querySelectorAll('#qa-chat [data-testid=bot]').length >= {n}",
+                           timeout=ANSWER_TIMEOUT_MS)
+    page.wait_for_function(f"(document.querySelector('#qa-sources') || {{}}).innerText?.includes({question[:30]!r})",
+                           timeout=ANSWER_TIMEOUT_MS)
+
+
+def open_page(page, url):
+    page.goto(url)
+    page.wait_for_selector("#qa-input textarea", timeout=ANSWER_TIMEOUT_MS)
