@@ -23,7 +23,7 @@ import json
 import math
 import subprocess
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable
 
@@ -110,11 +110,10 @@ def report_of(reader, weights: Weights, samples: dict[str, list]) -> dict:
 
 def run_calibration(reader, datasets: list[Dataset], work: Path, seed: int = 0,
                     echo: Callable[[str], None] = print) -> tuple[Weights, dict]:
-    """Fitted weights (with provenance) and their report."""
+    """Fitted weights (with provenance, taken before the run: the commit the run started from) and their report."""
+    origin = provenance(reader, [f for ds in datasets for f in ds.files], seed)
     samples = gather(reader, datasets, Path(work), echo)
-    weights = fit(reader, samples["dev"], seed=seed)
-    files = [f for ds in datasets for f in ds.files]
-    weights = type(weights)(**{**weights.__dict__, "provenance": provenance(reader, files, seed)})
+    weights = replace(fit(reader, samples["dev"], seed=seed), provenance=origin)
     return weights, report_of(reader, weights, samples)
 
 
