@@ -81,7 +81,7 @@ def test_the_layout_does_not_jump_when_the_sources_panel_is_short(page):
     before = [box(page, "#qa-chat"), box(page, "#qa-sources"), box(page, "#qa-input")]
     ask(page, "Which face do crows remember?", 1)             # a long panel: cited passages
     long_panel = [box(page, "#qa-chat"), box(page, "#qa-sources"), box(page, "#qa-input")]
-    ask(page, "What is the boiling point of liquid nitrogen?", 2)   # a short one: no sources
+    ask(page, "?!", 2)          # a short one, whatever the reader's confidence: a question with no words has no sources
     short_panel = [box(page, "#qa-chat"), box(page, "#qa-sources"), box(page, "#qa-input")]
     for a, b, c in zip(before, long_panel, short_panel):
         assert [round(v) for v in a] == [round(v) for v in b] == [round(v) for v in c]

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from qa.answering.readers import make_reader
 from qa.app.api import Answerer
 from qa.search.lifecycle import open_or_build_index
 from qa.ingest.corpus import load_corpus
@@ -212,6 +213,8 @@ def test_readers_never_see_a_half_built_index(tmp_path):
         finally:
             done.set()
 
+    answering = make_reader()   # loaded once: the loads and questions below are what is tested
+
     def reader():
         while not done.is_set() or len(seen) < 3:
             try:
@@ -221,7 +224,7 @@ def test_readers_never_see_a_half_built_index(tmp_path):
                 assert index.vectors.ntotal == len(index.sentences)
                 for p in index.passages:
                     assert index.documents[p.doc].text[p.start:p.end] == p.text
-                bot = Answerer(index, emb)
+                bot = Answerer(index, emb, reader=answering)
                 check_answer(bot, bot.ask("What is owls fact 2 about?"))
                 seen.append(versions.pop())
             except BaseException as exc:  # noqa: BLE001 - reported below
