@@ -56,6 +56,26 @@ def windows(tok, rs: list[Record], max_len: int, stride: int, chunk: int = 2048)
     return out
 
 
+def batches(ws: list[Window], size: int, rng, pool: int = 50) -> list[list[int]]:
+    """Random batches of window indices, each drawn from a pool of ``pool`` batches of similar length.
+
+    Padding to the longest window then wastes little (on CPU a third less work than random batches).
+
+    >>> import random
+    >>> ws = [Window([0] * n, [0] * n, 0, 0) for n in (5, 90, 6, 88, 7, 91)]
+    >>> sorted(sorted(len(ws[i].input_ids) for i in b) for b in batches(ws, 2, random.Random(0)))
+    [[5, 6], [7, 88], [90, 91]]
+    """
+    order = list(range(len(ws)))
+    rng.shuffle(order)
+    out = []
+    for lo in range(0, len(order), size * pool):
+        chunk = sorted(order[lo:lo + size * pool], key=lambda i: len(ws[i].input_ids))
+        out += [chunk[i:i + size] for i in range(0, len(chunk), size)]
+    rng.shuffle(out)
+    return out
+
+
 def pad(batch: list[Window]):
     """Tensors for one batch, padded to its longest window: ids, mask, types, starts, ends."""
     import torch

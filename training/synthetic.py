@@ -36,7 +36,7 @@ _DATE = re.compile(rf"\b(?:\d{{1,2}} (?:{MONTHS})(?:,? \d{{4}})?|(?:{MONTHS}) \d
 _NUMBER = re.compile(r"\b\d+(?:[.,]\d+)*\b")
 _NAME = re.compile(r"\b[A-Z][\w'’-]*(?:\s+(?:of\s+(?:the\s+)?)?[A-Z][\w'’-]*)*")
 _POSSESSIVE = re.compile(r"['’]s?$")
-_CLAUSE_START = re.compile(r"(?:^|[.!?:;\"“(\n])\s*$")
+_CAPITAL = re.compile(r"\b[A-Z]\w*\b")
 _WORD = re.compile(r"[a-z0-9]+")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"“(])")
 FUNCTION_WORDS = frozenset("""a about after all also an and any are as at be been before but by can could did do does
@@ -71,17 +71,33 @@ def _name_start(text: str) -> int:
     return len(text)
 
 
+def _opens_clause(text: str, i: int) -> bool:
+    """Is position ``i`` the first word of the text, a sentence, a line or a quotation?"""
+    j, newline = i - 1, False
+    while j >= 0 and text[j].isspace():
+        newline |= text[j] == "\n"
+        j -= 1
+    return j < 0 or newline or text[j] in ".!?:;\"“("
+
+
+def _mid_sentence(name: str, text: str, capitalised: set[str]) -> bool:
+    """Does ``name`` stand somewhere in ``text`` other than at the start of a clause?"""
+    if name.isalnum():
+        return name in capitalised
+    return any(not _opens_clause(text, o.start()) for o in re.finditer(rf"\b{re.escape(name)}\b", text))
+
+
 def _names(text: str) -> list[tuple[str, int]]:
     """Capitalised runs, without leading function words or a trailing possessive. A single word
-    that opens a sentence counts only if it is capitalised somewhere else mid-sentence too."""
+    that opens a clause counts only if it is capitalised somewhere else mid-sentence too."""
+    capitalised = {m.group(0) for m in _CAPITAL.finditer(text) if not _opens_clause(text, m.start())}
     found = []
     for m in _NAME.finditer(text):
         start = m.start() + _name_start(m.group(0))
         name = _POSSESSIVE.sub("", text[start:m.end()])
         if not name or name.lower() in FUNCTION_WORDS:
             continue
-        if " " not in name and _CLAUSE_START.search(text[:start]) and not any(
-                not _CLAUSE_START.search(text[:o.start()]) for o in re.finditer(rf"\b{re.escape(name)}\b", text)):
+        if " " not in name and _opens_clause(text, start) and not _mid_sentence(name, text, capitalised):
             continue
         found.append((name, start))
     return found
@@ -111,7 +127,7 @@ def _shared_mentions(question: str, context: str) -> list[str]:
     >>> _shared_mentions("Did Ada Lovelace's notes of 1843 cite Babbage?", "In 1843 Ada Lovelace cited Babbage.")
     ['1843', 'Ada Lovelace', 'Babbage']
     """
-    shared = {m for m, _ in mentions(context) if _whole(m, question)}
+    shared = {m for m, _ in mentions(context) if m in question and _whole(m, question)}
     return sorted(m for m in shared if not any(m != n and m in n for n in shared))
 
 
@@ -185,11 +201,17 @@ def _content(text: str, drop: str = "") -> set[str]:
     return stems(text) - stems(drop)
 
 
+@functools.lru_cache(maxsize=2_000)
+def _sentence_facts(context: str) -> tuple[tuple[str, frozenset[str]], ...]:
+    """(lower-cased sentence, its content stems) for every sentence of ``context``."""
+    return tuple((context[a:b].lower(), frozenset(_content(context[a:b]))) for a, b in sentences(context))
+
+
 def _states_relation(context: str, entity: str, relation: set[str]) -> bool:
     """Does a sentence naming ``entity`` hold a third or more of the question's content words?"""
     need = max(1, math.ceil(len(relation) / 3))
-    return any(entity.lower() in context[a:b].lower() and len(relation & _content(context[a:b])) >= need
-               for a, b in sentences(context))
+    low = entity.lower()
+    return any(low in text and len(relation & stems) >= need for text, stems in _sentence_facts(context))
 
 
 def neighbour(r: Record, rng: random.Random) -> Record | None:
