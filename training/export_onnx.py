@@ -32,6 +32,8 @@ OPSET = 17
 INPUTS = ["input_ids", "attention_mask", "token_type_ids"]
 OUTPUTS = ["start_logits", "end_logits"]
 RUNTIME = dict(max_length=256, stride=96, max_answer_tokens=30, null_index=0)
+CHECK_PAIRS = [("When did the strike happen?", "The strike happened on 16 January after talks failed."),
+               ("Who built the port?", "A consortium from India built the port terminal in 2016.")]
 
 
 class ManifestError(ValueError):
@@ -115,3 +117,93 @@ def check_manifest(folder: Path) -> dict:
         if got != digest:
             raise ManifestError(f"{folder}/{name}: sha256 {got[:12]}…, the manifest expects {digest[:12]}….")
     return m
+
+
+def card_section(quant: dict | None, shipped: str, gauge_cmd: str) -> str:
+    """The "ONNX export" section appended to the source card."""
+    lines = ["## ONNX export", "",
+             f"- `model.onnx`: opset {OPSET}, inputs {', '.join(INPUTS)} (int64, dynamic batch and tokens), outputs "
+             f"{', '.join(OUTPUTS)}; run with windows of {RUNTIME['max_length']} tokens, stride {RUNTIME['stride']}, "
+             f"answers of at most {RUNTIME['max_answer_tokens']} tokens; position 0 is \"no answer\".",
+             f"- Weights shipped: {shipped}. Quantisation: `onnxruntime.quantization.quantize_dynamic`, "
+             "weight_type QInt8 (int8 weights, activations quantised at run time); kept only if held-out "
+             "span F1 stays within 1 point of fp32.",
+             "- `manifest.json` holds the sha256 of `model.onnx` and `tokenizer.json` (check them on load) and the "
+             "sha256 of the source `model.safetensors`."]
+    if quant:
+        lines += ["", f"Held-out span F1 (gold passage given, always answering), fp32 vs int8, same questions "
+                  f"(`{gauge_cmd}`):", "", "| set | questions | F1 fp32 | F1 int8 | EM fp32 | EM int8 |", "|---|---|---|---|---|---|"]
+        lines += [f"| {name} | {m['n_pos']} | {m['F1 fp32']:.2f} | {m['F1 int8']:.2f} | {m['EM fp32']:.2f} | "
+                  f"{m['EM int8']:.2f} |" for name, m in quant.items()]
+    else:
+        lines += ["", "Held-out F1 of fp32 vs int8 was not measured (no data folder at export time)."]
+    return "\n".join(lines) + "\n"
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    ap = argparse.ArgumentParser(prog="python -m training.export_onnx", description=__doc__.split("\n\n")[0])
+    ap.add_argument("source", type=Path, help="model folder (BertForQuestionAnswering, safetensors, tokenizer.json)")
+    ap.add_argument("out", type=Path, help="folder to write (model.onnx, tokenizer.json, README.md, manifest.json)")
+    ap.add_argument("--data", type=Path, help="folder holding eval/ for the fp32 vs int8 check")
+    ap.add_argument("--gauge-n", type=int, default=200, help="PolicyQA questions per set for the check (0: skip it)")
+    ap.add_argument("--covid-n", type=int, default=100, help="COVID-QA questions for the check")
+    ap.add_argument("--max-f1-drop", type=float, default=1.0, help="ship fp32 when int8 loses more F1 than this")
+    ap.add_argument("--threads", type=int, default=0)
+    return ap.parse_args(argv)
+
+
+def _quant_check(a, exports: dict[str, tuple[Path, Path]]) -> dict | None:
+    from . import gauge, heldout
+    from .data import DataMissing, data_dir
+
+    if not a.gauge_n:
+        return None
+    try:
+        folder = data_dir(a.data)
+    except DataMissing as err:
+        print(f"no fp32 vs int8 check: {err}")
+        return None
+    tok = a.source / "tokenizer.json"
+    sets = heldout.build(folder, a.gauge_n, 0, tok, names=("policyqa-dev", "policyqa-test"), with_synthetic=False)
+    sets += heldout.build(folder, a.covid_n, 0, tok, names=("covidqa",), with_synthetic=False)
+    return gauge.quant_compare(exports, sets, a.threads)
+
+
+def _pooled_drop(quant: dict) -> float:
+    n = sum(m["n_pos"] for m in quant.values())
+    return sum((m["F1 fp32"] - m["F1 int8"]) * m["n_pos"] for m in quant.values()) / n
+
+
+def main(argv=None) -> Path:
+    a = parse_args(argv)
+    a.out.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        fp32 = export_fp32(a.source, work / "model-fp32.onnx")
+        gap = max_logit_gap(a.source, fp32, CHECK_PAIRS)
+        if gap > 1e-3:
+            raise RuntimeError(f"the fp32 export differs from torch by {gap:.2g} in the logits (expected < 1e-3).")
+        int8 = quantize_int8(fp32, work / "model-int8.onnx")
+        tok = a.source / "tokenizer.json"
+        quant = _quant_check(a, {"fp32": (fp32, tok), "int8": (int8, tok)})
+        keep_int8 = quant is None or _pooled_drop(quant) <= a.max_f1_drop
+        shutil.copyfile(int8 if keep_int8 else fp32, a.out / "model.onnx")
+    shutil.copyfile(a.source / "tokenizer.json", a.out / "tokenizer.json")
+    shipped = "int8 (dynamic quantisation)" if keep_int8 else "fp32 (int8 lost more than the allowed F1)"
+    gauge_cmd = f"python -m training.gauge --model {a.source} --quant --n {a.gauge_n} --covid-n {a.covid_n}"
+    card = a.source / "README.md"
+    text = card.read_text(encoding="utf-8").rstrip() + "\n\n" if card.is_file() else ""
+    (a.out / "README.md").write_text(text + card_section(quant, shipped, gauge_cmd), encoding="utf-8")
+    q = dict(method="dynamic", weight_type="QInt8", tool="onnxruntime.quantization.quantize_dynamic") if keep_int8 \
+        else dict(method="none")
+    q["heldout_span_f1"] = quant
+    m = manifest(a.out, a.source, q)
+    m["fp32_export_max_logit_gap"] = gap
+    (a.out / "manifest.json").write_text(json.dumps(m, indent=1) + "\n", encoding="utf-8")
+    check_manifest(a.out)
+    print(f"wrote {a.out}: model.onnx ({shipped}), tokenizer.json, README.md, manifest.json")
+    return a.out
+
+
+if __name__ == "__main__":
+    main()

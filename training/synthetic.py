@@ -194,10 +194,25 @@ def sentences(text: str) -> list[tuple[int, int]]:
     return spans + [(start, len(text))]
 
 
+_IRREGULAR = """write wrote written, begin began begun, build built, buy bought, find found, give gave given,
+go went gone, know knew known, lead led, make made, meet met, pay paid, say said, see saw seen, sell sold,
+take took taken, teach taught, tell told, win won, become became, bring brought, come came, get got, hold held,
+leave left, lose lost, run ran, send sent, speak spoke spoken, spend spent, think thought, fight fought,
+grow grew grown, rise rose risen, fall fell fallen, choose chose chosen, draw drew drawn, drive drove driven,
+eat ate eaten, fly flew flown, forget forgot, break broke broken, keep kept, sing sang sung, stand stood,
+steal stole, throw threw thrown, wear wore worn"""
+LEMMA = {form: forms.split()[0] for forms in _IRREGULAR.split(",") for form in forms.split()}
+
+
 def _content(text: str, drop: str = "") -> set[str]:
-    """Content-word stems (first 5 letters) of ``text`` minus those of ``drop``."""
+    """Content-word stems (irregular verbs to their base, then the first 5 letters) of ``text`` minus those
+    of ``drop``.
+
+    >>> sorted(_content("Who wrote the programs?")), sorted(_content("writers wrote", drop="writers"))
+    (['progr', 'write'], [])
+    """
     def stems(t):
-        return {w[:5] for w in _WORD.findall(t.lower()) if w not in FUNCTION_WORDS}
+        return {LEMMA.get(w, w)[:5] for w in _WORD.findall(t.lower()) if w not in FUNCTION_WORDS}
     return stems(text) - stems(drop)
 
 
