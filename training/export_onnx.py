@@ -94,14 +94,15 @@ def max_logit_gap(model_dir: Path, onnx_path: Path, pairs: list[tuple[str, str]]
     return max(float(np.abs(g - r.numpy())[mask].max()) for g, r in zip(got, (ref.start_logits, ref.end_logits)))
 
 
-def manifest(out: Path, source: Path, quantisation: dict) -> dict:
+def manifest(out: Path, source: Path, quantisation: dict, command: str = "") -> dict:
     import onnxruntime
 
     return dict(format_version=FORMAT_VERSION, model="model.onnx", tokenizer="tokenizer.json",
                 sha256={n: sha256(out / n) for n in ("model.onnx", "tokenizer.json")}, **RUNTIME, opset=OPSET,
-                inputs=INPUTS, outputs=OUTPUTS, source_model=dict(name=source.name, sha256=provenance.fingerprint(source)),
+                inputs=INPUTS, outputs=OUTPUTS,
+                source_model=dict(name=source.name, sha256=provenance.fingerprint(source)),
                 quantisation=dict(quantisation, onnxruntime=onnxruntime.__version__),
-                command=provenance.command(), git_commit=provenance.git_commit())
+                command=command, git_commit=provenance.git_commit())
 
 
 def check_manifest(folder: Path) -> dict:
@@ -131,8 +132,9 @@ def card_section(quant: dict | None, shipped: str, gauge_cmd: str) -> str:
              "- `manifest.json` holds the sha256 of `model.onnx` and `tokenizer.json` (check them on load) and the "
              "sha256 of the source `model.safetensors`."]
     if quant:
-        lines += ["", f"Held-out span F1 (gold passage given, always answering), fp32 vs int8, same questions "
-                  f"(`{gauge_cmd}`):", "", "| set | questions | F1 fp32 | F1 int8 | EM fp32 | EM int8 |", "|---|---|---|---|---|---|"]
+        lines += ["", "Held-out span F1 (gold passage given, always answering), fp32 vs int8, same questions "
+                  f"(`{gauge_cmd}`):", "",
+                  "| set | questions | F1 fp32 | F1 int8 | EM fp32 | EM int8 |", "|---|---|---|---|---|---|"]
         lines += [f"| {name} | {m['n_pos']} | {m['F1 fp32']:.2f} | {m['F1 int8']:.2f} | {m['EM fp32']:.2f} | "
                   f"{m['EM int8']:.2f} |" for name, m in quant.items()]
     else:
@@ -197,7 +199,7 @@ def main(argv=None) -> Path:
     q = dict(method="dynamic", weight_type="QInt8", tool="onnxruntime.quantization.quantize_dynamic") if keep_int8 \
         else dict(method="none")
     q["heldout_span_f1"] = quant
-    m = manifest(a.out, a.source, q)
+    m = manifest(a.out, a.source, q, provenance.command("training.export_onnx", argv))
     m["fp32_export_max_logit_gap"] = gap
     (a.out / "manifest.json").write_text(json.dumps(m, indent=1) + "\n", encoding="utf-8")
     check_manifest(a.out)

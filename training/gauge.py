@@ -169,10 +169,12 @@ def main(argv=None) -> dict:
                    for m in a.model}
         columns = COLUMNS
     print(table(results, columns))
-    meta = dict(command=provenance.command(), git_commit=provenance.git_commit(), seed=a.seed,
+    meta = dict(command=provenance.command("training.gauge", argv), git_commit=provenance.git_commit(),
+                seed=a.seed,
                 precision="fp32 vs int8" if a.quant else a.precision, window=a.window,
                 data=provenance.file_digests(gs.path for gs in sets),
-                models={_label(m, a.model): dict(path=str(m), sha256=_model_id(m)) for m in a.model}, wall_s=round(time.time() - t0))
+                models={_label(m, a.model): dict(path=str(m), sha256=_model_id(m)) for m in a.model},
+                wall_s=round(time.time() - t0))
     print(f"({meta['wall_s']} s)")
     if a.json:
         a.json.parent.mkdir(parents=True, exist_ok=True)
@@ -189,7 +191,9 @@ def _label(model: Path, models: list[Path]) -> str:
 def _model_id(model: Path) -> str:
     """sha256 of the weights (safetensors) or, for an export folder, of its model.onnx."""
     model = Path(model)
-    return provenance.fingerprint(model) if (model / "model.safetensors").is_file() else data.sha256(model / "model.onnx")
+    if (model / "model.safetensors").is_file():
+        return provenance.fingerprint(model)
+    return data.sha256(model / "model.onnx")
 
 
 if __name__ == "__main__":

@@ -39,11 +39,10 @@ def git_commit() -> str:
     return head + ("+dirty" if dirty else "")
 
 
-def command() -> str:
-    return " ".join([Path(sys.executable).name, "-m", _module()] + sys.argv[1:])
+def command(module: str, argv: list[str] | None = None) -> str:
+    """The command line that reproduces this run: ``python -m MODULE ARGS`` (``argv``: sys.argv's by default).
 
-
-def _module() -> str:
-    main = sys.modules.get("__main__")
-    spec = getattr(main, "__spec__", None)
-    return spec.name if spec else Path(sys.argv[0]).name
+    >>> command("training.gauge", ["--n", "10"])
+    'python -m training.gauge --n 10'
+    """
+    return " ".join(["python", "-m", module] + list(sys.argv[1:] if argv is None else argv))

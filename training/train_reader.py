@@ -125,7 +125,8 @@ def save(model, source: Path, out: Path, facts: dict, init: Path | None) -> None
 
 def _card_section(f: dict) -> str:
     mix_line = ", ".join(f"{v:,} {k}" for k, v in f["mix"].items())
-    start = f"continued from `{f['init']}` (sha256 {f['init_sha256'][:12]}…)" if f["init"] else "from all-MiniLM-L6-v2"
+    start = (f"continued from `{f['init']}` (sha256 {f['init_sha256'][:12]}…)" if f["init"]
+             else "from all-MiniLM-L6-v2 with a new QA head")
     return (f"## Training run of this folder ({f['finished']})\n\n"
             f"- {start}; mix: {mix_line}; {f['windows']:,} windows of at most {f['max_len']} tokens "
             f"(stride {f['stride']}).\n"
@@ -165,23 +166,21 @@ def main(argv=None) -> Path:
     if a.threads:
         torch.set_num_threads(a.threads)
     device = "cuda" if torch.cuda.is_available() else "cpu"
+    facts = dict(command=provenance.command("training.train_reader", argv), git_commit=provenance.git_commit(),
+                 seed=a.seed, device=device, threads=torch.get_num_threads(), torch=torch.__version__,
+                 transformers=transformers.__version__, init=str(a.init or ""),
+                 init_sha256=provenance.fingerprint(a.init) if a.init else "")
     files = data.training_files(data.data_dir(a.data))
     rng = random.Random(a.seed)
-    m = mix.build([r for f in files for r in data.load(f)], rng, a.sample, a.synthetic,
-                  a.kinds.split(","), a.close)
+    m = mix.build([r for f in files for r in data.load(f)], rng, a.sample, a.synthetic, a.kinds.split(","), a.close)
     rs = mix.limit(m.records, a.limit, rng)
     model, tok = load_model(a.init or data.base_model(), device)
-    t0 = time.time()
     ws = windows(tok, rs, a.max_len, a.stride)
-    print(f"mix {m.counts} -> {len(rs):,} questions, {len(ws):,} windows ({time.time() - t0:.0f} s) on {device}",
-          flush=True)
+    print(f"mix {m.counts} -> {len(rs):,} questions, {len(ws):,} windows on {device}", flush=True)
     cfg = Settings(a.lr, a.epochs, a.batch, seed=a.seed, log_every=a.log_every, bf16=a.bf16)
     t0 = time.time()
     losses = train(model, ws, cfg, device, log=lambda s: print(s, flush=True))
-    facts = dict(command=provenance.command(), git_commit=provenance.git_commit(), seed=a.seed, device=device,
-                 threads=torch.get_num_threads(), torch=torch.__version__, transformers=transformers.__version__,
-                 init=str(a.init or ""), init_sha256=provenance.fingerprint(a.init) if a.init else "",
-                 data=provenance.file_digests(files), mix=m.counts, questions=len(rs), windows=len(ws),
+    facts.update(data=provenance.file_digests(files), mix=m.counts, questions=len(rs), windows=len(ws),
                  max_len=a.max_len, stride=a.stride, settings=asdict(cfg), steps=len(losses),
                  wall_s=round(time.time() - t0), loss_first=_mean(losses[:100]), loss_last=_mean(losses[-100:]),
                  losses=[round(x, 4) for x in losses], finished=time.strftime("%Y-%m-%d"))
