@@ -3,7 +3,7 @@
 #   make test   set up (first time only) and run the whole test suite
 PY := .venv/bin/python
 
-.PHONY: run test setup bench eval index
+.PHONY: run test setup bench eval index train-reader
 
 setup:
 	@bash scripts/setup.sh
@@ -23,3 +23,7 @@ eval: setup
 
 bench: setup
 	$(PY) benchmarks/run.py
+
+# Rebuild the span reader from ../shared/datasets (training/README.md), e.g. make train-reader ARGS="--out /tmp/reader"
+train-reader: setup
+	$(PY) -m training.train_reader $(ARGS)

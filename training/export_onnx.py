@@ -67,11 +67,12 @@ def export_fp32(model_dir: Path, path: Path) -> Path:
     return path
 
 
-def quantize_int8(fp32: Path, int8: Path) -> Path:
-    """Dynamic quantisation: int8 weights (QInt8), activations quantised at run time."""
+def quantize_int8(fp32: Path, int8: Path, per_channel: bool = False) -> Path:
+    """Dynamic quantisation: int8 weights (QInt8; one scale per tensor, or per output channel),
+    activations quantised at run time."""
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
-    quantize_dynamic(str(fp32), str(int8), weight_type=QuantType.QInt8)
+    quantize_dynamic(str(fp32), str(int8), weight_type=QuantType.QInt8, per_channel=per_channel)
     return int8
 
 

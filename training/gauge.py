@@ -34,7 +34,7 @@ from .metrics import exact, f1
 from .spans import OnnxReader
 
 
-def resolve(model: Path, precision: str, cache: Path) -> tuple[Path, Path]:
+def resolve(model: Path, precision: str, cache: Path, per_channel: bool = False) -> tuple[Path, Path]:
     """(onnx file, tokenizer.json) for a model folder, exporting (and quantising) it when needed."""
     model = Path(model)
     if (model / "model.onnx").is_file():
@@ -45,9 +45,9 @@ def resolve(model: Path, precision: str, cache: Path) -> tuple[Path, Path]:
         export_onnx.export_fp32(model, fp32)
     if precision == "fp32":
         return fp32, model / "tokenizer.json"
-    int8 = folder / "model-int8.onnx"
+    int8 = folder / ("model-int8-per-channel.onnx" if per_channel else "model-int8.onnx")
     if not int8.is_file():
-        export_onnx.quantize_int8(fp32, int8)
+        export_onnx.quantize_int8(fp32, int8, per_channel)
     return int8, model / "tokenizer.json"
 
 
@@ -140,6 +140,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--precision", choices=["int8", "fp32"], default="int8", help="which export to run")
     ap.add_argument("--quant", action="store_true", help="compare fp32 and int8 span F1 instead")
+    ap.add_argument("--per-channel", action="store_true", help="int8 with one scale per output channel")
     ap.add_argument("--no-synthetic", action="store_true", help="skip the synthetic negatives")
     ap.add_argument("--cache", type=Path, default=Path("/tmp/qa-reader-onnx"), help="where exports are kept")
     ap.add_argument("--threads", type=int, default=0, help="onnxruntime threads (0 = its default)")
@@ -161,17 +162,17 @@ def main(argv=None) -> dict:
     t0 = time.time()
     sets = build_sets(a)
     if a.quant:
-        results = {_label(m, a.model): quant_compare({p: resolve(m, p, a.cache) for p in ("fp32", "int8")}, sets,
-                                                     a.threads) for m in a.model}
+        results = {_label(m, a.model): quant_compare({p: resolve(m, p, a.cache, a.per_channel)
+                                                      for p in ("fp32", "int8")}, sets, a.threads) for m in a.model}
         columns = ["n_pos", "F1 fp32", "F1 int8", "int8 - fp32", "EM fp32", "EM int8"]
     else:
-        results = {_label(m, a.model): gauge(OnnxReader(*resolve(m, a.precision, a.cache), threads=a.threads), sets)
-                   for m in a.model}
+        results = {_label(m, a.model): gauge(OnnxReader(*resolve(m, a.precision, a.cache, a.per_channel),
+                                                        threads=a.threads), sets) for m in a.model}
         columns = COLUMNS
     print(table(results, columns))
     meta = dict(command=provenance.command("training.gauge", argv), git_commit=provenance.git_commit(),
                 seed=a.seed,
-                precision="fp32 vs int8" if a.quant else a.precision, window=a.window,
+                precision="fp32 vs int8" if a.quant else a.precision, per_channel=a.per_channel, window=a.window,
                 data=provenance.file_digests(gs.path for gs in sets),
                 models={_label(m, a.model): dict(path=str(m), sha256=_model_id(m)) for m in a.model},
                 wall_s=round(time.time() - t0))
