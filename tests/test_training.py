@@ -164,7 +164,8 @@ def test_best_span_matches_brute_force():
         assert (score, a, b) == pytest.approx(brute)
 
 
-@pytest.mark.parametrize("module", ["data", "synthetic", "mix", "metrics", "spans", "heldout", "gauge", "provenance"])
+@pytest.mark.parametrize("module", ["data", "synthetic", "mix", "metrics", "spans", "heldout", "gauge", "quant",
+                                    "provenance"])
 def test_docstring_examples(module):
     mod = importlib.import_module(f"training.{module}")
     result = doctest.testmod(mod, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
@@ -205,7 +206,8 @@ def test_export_writes_a_checked_folder_whose_outputs_match_torch(tiny_model, tm
     assert m["sha256"]["tokenizer.json"] == data.sha256(tiny_model / "tokenizer.json")
     assert m["source_model"]["sha256"] == data.sha256(tiny_model / "model.safetensors")
     assert (m["max_length"], m["stride"], m["max_answer_tokens"]) == (256, 96, 30)
-    assert m["quantisation"]["weight_type"] == "QInt8" and m["fp32_export_max_logit_gap"] < 1e-3
+    assert m["quantisation"]["weight_type"] == "QInt8" and m["quantisation"]["per_channel"] is True
+    assert m["fp32_export_max_logit_gap"] < 1e-3
     assert "## ONNX export" in (out / "README.md").read_text(encoding="utf-8")
 
     # the int8 file runs with dynamic batch and token axes, close to torch's fp32 logits
@@ -228,6 +230,24 @@ def test_export_writes_a_checked_folder_whose_outputs_match_torch(tiny_model, tm
     (out / "tokenizer.json").write_text("{}", encoding="utf-8")
     with pytest.raises(export_onnx.ManifestError, match="tokenizer.json: sha256"):
         export_onnx.check_manifest(out)
+
+
+@pytest.mark.slow
+def test_quant_compare_reports_both_precisions_with_an_interval(tiny_model, tmp_path):
+    from training import export_onnx, quant
+
+    fp32 = export_onnx.export_fp32(tiny_model, tmp_path / "fp32.onnx")
+    int8 = export_onnx.quantize_int8(fp32, tmp_path / "int8.onnx")
+    tok = tiny_model / "tokenizer.json"
+    gs = heldout.GaugeSet("hand", tmp_path)
+    gs.positives = [("Who built it?", "Babbage built the engine in 1843.", ["Babbage"]),
+                    ("When?", "The engine was shown in 1843 in Turin.", ["1843"]),
+                    ("Where?", "It was shown in Turin.", ["Turin"])]
+    got = quant.compare({"fp32": (fp32, tok), "int8": (int8, tok)}, [gs])
+    assert set(got) == {"hand", "all"} and got["all"]["n_pos"] == 3
+    m = got["hand"]
+    assert m["int8 - fp32"] == pytest.approx(m["F1 int8"] - m["F1 fp32"], abs=0.02)
+    assert m["95% CI"][0] <= m["int8 - fp32"] <= m["95% CI"][1] and 0 <= m["changed"] <= 1
 
 
 # --- training (needs ../shared/datasets) -------------------------------------------------------

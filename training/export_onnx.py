@@ -67,7 +67,7 @@ def export_fp32(model_dir: Path, path: Path) -> Path:
     return path
 
 
-def quantize_int8(fp32: Path, int8: Path, per_channel: bool = False) -> Path:
+def quantize_int8(fp32: Path, int8: Path, per_channel: bool = True) -> Path:
     """Dynamic quantisation: int8 weights (QInt8; one scale per tensor, or per output channel),
     activations quantised at run time."""
     from onnxruntime.quantization import QuantType, quantize_dynamic
@@ -121,25 +121,28 @@ def check_manifest(folder: Path) -> dict:
     return m
 
 
-def card_section(quant: dict | None, shipped: str, gauge_cmd: str) -> str:
+def card_section(quant: dict | None, q: dict, gauge_cmd: str) -> str:
     """The "ONNX export" section appended to the source card."""
+    scheme = (f"dynamic int8: `onnxruntime.quantization.quantize_dynamic`, weight_type QInt8, "
+              f"{'one scale per output channel' if q.get('per_channel') else 'one scale per tensor'}, "
+              "activations quantised at run time" if q["method"] == "dynamic" else "none (fp32 weights)")
     lines = ["## ONNX export", "",
              f"- `model.onnx`: opset {OPSET}, inputs {', '.join(INPUTS)} (int64, dynamic batch and tokens), outputs "
              f"{', '.join(OUTPUTS)}; run with windows of {RUNTIME['max_length']} tokens, stride {RUNTIME['stride']}, "
              f"answers of at most {RUNTIME['max_answer_tokens']} tokens; position 0 is \"no answer\".",
-             f"- Weights shipped: {shipped}. Quantisation: `onnxruntime.quantization.quantize_dynamic`, "
-             "weight_type QInt8 (int8 weights, activations quantised at run time); kept only if held-out "
-             "span F1 stays within 1 point of fp32.",
+             f"- Quantisation: {scheme}. int8 is kept only if it loses at most 1 point of held-out span F1 "
+             "(pooled over the sets below).",
              "- `manifest.json` holds the sha256 of `model.onnx` and `tokenizer.json` (check them on load) and the "
              "sha256 of the source `model.safetensors`."]
-    if quant:
-        lines += ["", "Held-out span F1 (gold passage given, always answering), fp32 vs int8, same questions "
-                  f"(`{gauge_cmd}`):", "",
-                  "| set | questions | F1 fp32 | F1 int8 | EM fp32 | EM int8 |", "|---|---|---|---|---|---|"]
-        lines += [f"| {name} | {m['n_pos']} | {m['F1 fp32']:.2f} | {m['F1 int8']:.2f} | {m['EM fp32']:.2f} | "
-                  f"{m['EM int8']:.2f} |" for name, m in quant.items()]
-    else:
-        lines += ["", "Held-out F1 of fp32 vs int8 was not measured (no data folder at export time)."]
+    if not quant:
+        return "\n".join(lines + ["", "Held-out F1 of fp32 vs int8 was not measured (no data at export time)."]) + "\n"
+    lines += ["", "Held-out span F1 with the gold passage given (always answering), fp32 vs int8 on the same "
+              f"questions, with a 95% paired-bootstrap interval of the difference (`{gauge_cmd}`):", "",
+              "| set | questions | F1 fp32 | F1 int8 | int8 − fp32 (95% CI) | answers changed |",
+              "|---|---|---|---|---|---|"]
+    lines += [f"| {name} | {m['n_pos']} | {m['F1 fp32']:.2f} | {m['F1 int8']:.2f} | {m['int8 - fp32']:+.2f} "
+              f"({m['95% CI'][0]:+.2f}, {m['95% CI'][1]:+.2f}) | {100 * m['changed']:.1f}% |"
+              for name, m in quant.items()]
     return "\n".join(lines) + "\n"
 
 
@@ -148,15 +151,16 @@ def parse_args(argv=None) -> argparse.Namespace:
     ap.add_argument("source", type=Path, help="model folder (BertForQuestionAnswering, safetensors, tokenizer.json)")
     ap.add_argument("out", type=Path, help="folder to write (model.onnx, tokenizer.json, README.md, manifest.json)")
     ap.add_argument("--data", type=Path, help="folder holding eval/ for the fp32 vs int8 check")
-    ap.add_argument("--gauge-n", type=int, default=200, help="PolicyQA questions per set for the check (0: skip it)")
-    ap.add_argument("--covid-n", type=int, default=100, help="COVID-QA questions for the check")
+    ap.add_argument("--gauge-n", type=int, default=600, help="PolicyQA questions per set for the check (0: skip it)")
+    ap.add_argument("--covid-n", type=int, default=600, help="COVID-QA questions for the check")
+    ap.add_argument("--per-tensor", action="store_true", help="one int8 scale per weight tensor, not per channel")
     ap.add_argument("--max-f1-drop", type=float, default=1.0, help="ship fp32 when int8 loses more F1 than this")
     ap.add_argument("--threads", type=int, default=0)
     return ap.parse_args(argv)
 
 
 def _quant_check(a, exports: dict[str, tuple[Path, Path]]) -> dict | None:
-    from . import gauge, heldout
+    from . import heldout, quant
     from .data import DataMissing, data_dir
 
     if not a.gauge_n:
@@ -169,42 +173,42 @@ def _quant_check(a, exports: dict[str, tuple[Path, Path]]) -> dict | None:
     tok = a.source / "tokenizer.json"
     sets = heldout.build(folder, a.gauge_n, 0, tok, names=("policyqa-dev", "policyqa-test"), with_synthetic=False)
     sets += heldout.build(folder, a.covid_n, 0, tok, names=("covidqa",), with_synthetic=False)
-    return gauge.quant_compare(exports, sets, a.threads)
+    return quant.compare(exports, sets, a.threads)
 
 
-def _pooled_drop(quant: dict) -> float:
-    n = sum(m["n_pos"] for m in quant.values())
-    return sum((m["F1 fp32"] - m["F1 int8"]) * m["n_pos"] for m in quant.values()) / n
+def _model_file(a, work: Path) -> tuple[Path, dict, float]:
+    """Export, check against torch, quantise, measure; the file to ship, its quantisation facts, the fp32 gap."""
+    fp32 = export_fp32(a.source, work / "model-fp32.onnx")
+    gap = max_logit_gap(a.source, fp32, CHECK_PAIRS)
+    if gap > 1e-3:
+        raise RuntimeError(f"the fp32 export differs from torch by {gap:.2g} in the logits (expected < 1e-3).")
+    int8 = quantize_int8(fp32, work / "model-int8.onnx", per_channel=not a.per_tensor)
+    tok = a.source / "tokenizer.json"
+    measured = _quant_check(a, {"fp32": (fp32, tok), "int8": (int8, tok)})
+    keep = measured is None or -measured["all"]["int8 - fp32"] <= a.max_f1_drop
+    q = dict(method="dynamic", weight_type="QInt8", per_channel=not a.per_tensor,
+             tool="onnxruntime.quantization.quantize_dynamic") if keep else dict(method="none")
+    q["heldout_span_f1"] = measured
+    return (int8 if keep else fp32), q, gap
 
 
 def main(argv=None) -> Path:
     a = parse_args(argv)
     a.out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
-        work = Path(tmp)
-        fp32 = export_fp32(a.source, work / "model-fp32.onnx")
-        gap = max_logit_gap(a.source, fp32, CHECK_PAIRS)
-        if gap > 1e-3:
-            raise RuntimeError(f"the fp32 export differs from torch by {gap:.2g} in the logits (expected < 1e-3).")
-        int8 = quantize_int8(fp32, work / "model-int8.onnx")
-        tok = a.source / "tokenizer.json"
-        quant = _quant_check(a, {"fp32": (fp32, tok), "int8": (int8, tok)})
-        keep_int8 = quant is None or _pooled_drop(quant) <= a.max_f1_drop
-        shutil.copyfile(int8 if keep_int8 else fp32, a.out / "model.onnx")
+        chosen, q, gap = _model_file(a, Path(tmp))
+        shutil.copyfile(chosen, a.out / "model.onnx")
     shutil.copyfile(a.source / "tokenizer.json", a.out / "tokenizer.json")
-    shipped = "int8 (dynamic quantisation)" if keep_int8 else "fp32 (int8 lost more than the allowed F1)"
-    gauge_cmd = f"python -m training.gauge --model {a.source} --quant --n {a.gauge_n} --covid-n {a.covid_n}"
+    gauge_cmd = (f"python -m training.gauge --model {a.source} --quant --no-synthetic --n {a.gauge_n} "
+                 f"--covid-n {a.covid_n}" + (" --per-tensor" if a.per_tensor else ""))
     card = a.source / "README.md"
     text = card.read_text(encoding="utf-8").rstrip() + "\n\n" if card.is_file() else ""
-    (a.out / "README.md").write_text(text + card_section(quant, shipped, gauge_cmd), encoding="utf-8")
-    q = dict(method="dynamic", weight_type="QInt8", tool="onnxruntime.quantization.quantize_dynamic") if keep_int8 \
-        else dict(method="none")
-    q["heldout_span_f1"] = quant
+    (a.out / "README.md").write_text(text + card_section(q["heldout_span_f1"], q, gauge_cmd), encoding="utf-8")
     m = manifest(a.out, a.source, q, provenance.command("training.export_onnx", argv))
     m["fp32_export_max_logit_gap"] = gap
     (a.out / "manifest.json").write_text(json.dumps(m, indent=1) + "\n", encoding="utf-8")
     check_manifest(a.out)
-    print(f"wrote {a.out}: model.onnx ({shipped}), tokenizer.json, README.md, manifest.json")
+    print(f"wrote {a.out}: model.onnx (quantisation: {q['method']}), tokenizer.json, README.md, manifest.json")
     return a.out
 
 

@@ -29,12 +29,12 @@ from pathlib import Path
 
 import numpy as np
 
-from . import data, export_onnx, heldout, provenance
+from . import data, export_onnx, heldout, provenance, quant
 from .metrics import exact, f1
 from .spans import OnnxReader
 
 
-def resolve(model: Path, precision: str, cache: Path, per_channel: bool = False) -> tuple[Path, Path]:
+def resolve(model: Path, precision: str, cache: Path, per_channel: bool = True) -> tuple[Path, Path]:
     """(onnx file, tokenizer.json) for a model folder, exporting (and quantising) it when needed."""
     model = Path(model)
     if (model / "model.onnx").is_file():
@@ -45,7 +45,7 @@ def resolve(model: Path, precision: str, cache: Path, per_channel: bool = False)
         export_onnx.export_fp32(model, fp32)
     if precision == "fp32":
         return fp32, model / "tokenizer.json"
-    int8 = folder / ("model-int8-per-channel.onnx" if per_channel else "model-int8.onnx")
+    int8 = folder / ("model-int8-per-channel.onnx" if per_channel else "model-int8-per-tensor.onnx")
     if not int8.is_file():
         export_onnx.quantize_int8(fp32, int8, per_channel)
     return int8, model / "tokenizer.json"
@@ -103,30 +103,11 @@ def table(results: dict[str, dict], columns=COLUMNS) -> str:
 def _fmt(v) -> str:
     if v is None:
         return "-"
+    if isinstance(v, list):
+        return "[" + ", ".join(_fmt(x) for x in v) + "]"
     if isinstance(v, float):
         return f"{v:.2f}" if abs(v) >= 1 else f"{v:.3f}"
     return str(v)
-
-
-def span_f1(reader: OnnxReader, gs: heldout.GaugeSet) -> tuple[float, float]:
-    """(F1, EM) in percent of the best span on the positives, always answering."""
-    got = reader.score([(q, p) for q, p, _ in gs.positives])
-    pairs = list(zip(got, gs.positives))
-    return (100 * float(np.mean([f1(s.text, g) for s, (_, _, g) in pairs])),
-            100 * float(np.mean([exact(s.text, g) for s, (_, _, g) in pairs])))
-
-
-def quant_compare(exports: dict[str, tuple[Path, Path]], sets: list[heldout.GaugeSet], threads: int = 0) -> dict:
-    """Span F1 / EM of the ``fp32`` and the ``int8`` export (onnx, tokenizer.json) on the same positives."""
-    out: dict[str, dict] = {gs.name: {"n_pos": len(gs.positives)} for gs in sets}
-    for precision in ("fp32", "int8"):
-        reader = OnnxReader(*exports[precision], threads=threads)
-        for gs in sets:
-            f, e = span_f1(reader, gs)
-            out[gs.name].update({f"F1 {precision}": round(f, 2), f"EM {precision}": round(e, 2)})
-    for m in out.values():
-        m["int8 - fp32"] = round(m["F1 int8"] - m["F1 fp32"], 2)
-    return out
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -140,7 +121,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--precision", choices=["int8", "fp32"], default="int8", help="which export to run")
     ap.add_argument("--quant", action="store_true", help="compare fp32 and int8 span F1 instead")
-    ap.add_argument("--per-channel", action="store_true", help="int8 with one scale per output channel")
+    ap.add_argument("--per-tensor", action="store_true",
+                    help="int8 with one scale per weight tensor (default: one per output channel)")
     ap.add_argument("--no-synthetic", action="store_true", help="skip the synthetic negatives")
     ap.add_argument("--cache", type=Path, default=Path("/tmp/qa-reader-onnx"), help="where exports are kept")
     ap.add_argument("--threads", type=int, default=0, help="onnxruntime threads (0 = its default)")
@@ -162,17 +144,17 @@ def main(argv=None) -> dict:
     t0 = time.time()
     sets = build_sets(a)
     if a.quant:
-        results = {_label(m, a.model): quant_compare({p: resolve(m, p, a.cache, a.per_channel)
+        results = {_label(m, a.model): quant.compare({p: resolve(m, p, a.cache, not a.per_tensor)
                                                       for p in ("fp32", "int8")}, sets, a.threads) for m in a.model}
-        columns = ["n_pos", "F1 fp32", "F1 int8", "int8 - fp32", "EM fp32", "EM int8"]
+        columns = ["n_pos", "F1 fp32", "F1 int8", "int8 - fp32", "95% CI", "changed", "EM fp32", "EM int8"]
     else:
-        results = {_label(m, a.model): gauge(OnnxReader(*resolve(m, a.precision, a.cache, a.per_channel),
+        results = {_label(m, a.model): gauge(OnnxReader(*resolve(m, a.precision, a.cache, not a.per_tensor),
                                                         threads=a.threads), sets) for m in a.model}
         columns = COLUMNS
     print(table(results, columns))
     meta = dict(command=provenance.command("training.gauge", argv), git_commit=provenance.git_commit(),
                 seed=a.seed,
-                precision="fp32 vs int8" if a.quant else a.precision, per_channel=a.per_channel, window=a.window,
+                precision="fp32 vs int8" if a.quant else a.precision, per_channel=not a.per_tensor, window=a.window,
                 data=provenance.file_digests(gs.path for gs in sets),
                 models={_label(m, a.model): dict(path=str(m), sha256=_model_id(m)) for m in a.model},
                 wall_s=round(time.time() - t0))

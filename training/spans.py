@@ -59,6 +59,7 @@ class OnnxReader:
         self.tok.enable_truncation(max_length=max_len, stride=stride, strategy="only_second")
         opts = ort.SessionOptions()
         opts.log_severity_level = 3
+        opts.add_session_config_entry("session.intra_op.allow_spinning", "0")  # sleep, don't spin: shared CPUs
         if threads:
             opts.intra_op_num_threads = threads
         self.session = ort.InferenceSession(str(onnx_path), opts, providers=["CPUExecutionProvider"])
