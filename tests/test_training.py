@@ -9,8 +9,11 @@ from __future__ import annotations
 import doctest
 import importlib
 import json
+import os
 import random
 import shutil
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -19,6 +22,7 @@ from training import data, heldout, mix, spans, synthetic
 from training.data import Record
 
 SHARED_DATA = data.DEFAULT_DATA
+ROOT = data.REPO
 DOC = ("Ada Lovelace wrote the first program in 1843. Charles Babbage designed the Analytical Engine.",
        "Babbage died in London in 1871. Luigi Menabrea wrote a paper in 1842.",
        "The engine was never finished.")
@@ -255,17 +259,18 @@ def test_quant_compare_reports_both_precisions_with_an_interval(tiny_model, tmp_
 @pytest.mark.slow
 @pytest.mark.skipif(not (SHARED_DATA / "train").is_dir(), reason="../shared/datasets is absent")
 def test_a_few_steps_on_32_questions_lower_the_loss(tmp_path):
-    from training import train_reader
-
+    # the command line itself, in a fresh process (torch's threads set up as the script sets them)
     out = tmp_path / "reader"
-    train_reader.main(["--limit", "32", "--max-len", "192", "--stride", "64", "--batch", "4", "--epochs", "2",
-                       "--lr", "1e-4", "--seed", "0", "--threads", "2", "--log-every", "4", "--out", str(out)])
+    args = ["--limit", "32", "--close", "0", "--max-len", "192", "--stride", "64", "--batch", "4", "--epochs", "1",
+            "--lr", "1e-4", "--seed", "0", "--threads", "2", "--log-every", "4", "--out", str(out)]
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    run = subprocess.run([sys.executable, "-m", "training.train_reader", *args], cwd=ROOT, env=env,
+                         capture_output=True, text=True, timeout=500)
+    assert run.returncode == 0, run.stderr[-2000:]
     facts = json.loads((out / "training.json").read_text(encoding="utf-8"))
-    losses = facts["losses"]
-    per_epoch = len(losses) // 2
-    assert 8 <= per_epoch <= 16, per_epoch
-    assert np.mean(losses[per_epoch:]) < np.mean(losses[:per_epoch])
-    assert np.mean(losses[-4:]) < np.mean(losses[:4])
+    losses = facts["losses"]  # a new QA head on all-MiniLM-L6-v2: the loss starts near ln(192) ≈ 5.3
+    assert 8 <= len(losses) <= 16 and f"step {len(losses)}/{len(losses)} loss" in run.stdout
+    assert np.mean(losses[-4:]) < np.mean(losses[:4]) - 0.2
     assert facts["questions"] == 32 and facts["seed"] == 0 and "--limit 32" in facts["command"]
     assert facts["data"][str(SHARED_DATA / "train" / "squad2-train-subset.json")] == \
         data.sha256(SHARED_DATA / "train" / "squad2-train-subset.json")

@@ -53,5 +53,5 @@ def build(rs: list[Record], rng: random.Random, sample: int = 0, n_synthetic: in
 
 
 def limit(rs: list[Record], n: int, rng: random.Random) -> list[Record]:
-    """A random ``n`` of ``rs`` (all of it for ``n=0``): for quick runs and tests."""
+    """A random ``n`` of ``rs`` (all of them for ``n=0``): for quick runs and tests."""
     return rng.sample(rs, n) if 0 < n < len(rs) else rs

@@ -156,7 +156,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     ap.add_argument("--synthetic", type=int, default=0, help="number of synthetic unanswerable questions")
     ap.add_argument("--kinds", default="swap", help="comma-separated generators: swap, neighbour")
     ap.add_argument("--close", type=int, help="number of close negatives (default: N/2 with --sample, else all)")
-    ap.add_argument("--limit", type=int, default=0, help="train on a random N of the mix (quick runs)")
+    ap.add_argument("--limit", type=int, default=0,
+                    help="draw the mix from a random N questions of the data only (quick runs)")
     ap.add_argument("--threads", type=int, default=0, help="torch CPU threads (0 = torch's default)")
     ap.add_argument("--bf16", action="store_true", help="bfloat16 autocast on CPU too (always on with CUDA)")
     ap.add_argument("--log-every", type=int, default=50)
@@ -178,8 +179,9 @@ def main(argv=None) -> Path:
                  init_sha256=provenance.fingerprint(a.init) if a.init else "")
     files = data.training_files(data.data_dir(a.data))
     rng = random.Random(a.seed)
-    m = mix.build([r for f in files for r in data.load(f)], rng, a.sample, a.synthetic, a.kinds.split(","), a.close)
-    rs = mix.limit(m.records, a.limit, rng)
+    pool = mix.limit([r for f in files for r in data.load(f)], a.limit, rng)
+    m = mix.build(pool, rng, a.sample, a.synthetic, a.kinds.split(","), a.close)
+    rs = m.records
     model, tok = load_model(a.init or data.base_model(), device)
     ws = windows(tok, rs, a.max_len, a.stride)
     print(f"mix {m.counts} -> {len(rs):,} questions, {len(ws):,} windows on {device}", flush=True)
