@@ -154,6 +154,18 @@ def test_threshold_abstains_on_five_percent_of_positives():
     assert m["syn@5"] == 1.0 and m["F1@5"] == pytest.approx(95.0) and m["F1"] == pytest.approx(100.0)
 
 
+def test_decision_refuses_a_model_that_abstains_more_by_answering_worse():
+    from training.decision import decide
+    rng = np.random.default_rng(1)
+    base = dict(pos_e=rng.normal(5, 3, 500), pos_f1=rng.uniform(0, 1, 500), neg_e=rng.normal(0, 3, 500))
+    worse = dict(base, neg_e=base["neg_e"] - 3, pos_f1=base["pos_f1"] * 0.9)  # more abstention, F1 −5 points
+    d = decide(base, worse)
+    assert d["neg@5 gain"] > 0 and d["F1 change"] < -1 and not d["keep"]
+    same = decide(base, dict(base))
+    assert same["neg@5 gain"] == 0 and not same["keep"]  # no gain: nothing to keep it for
+    assert decide(base, dict(base, neg_e=base["neg_e"] - 3))["keep"]
+
+
 def test_best_span_matches_brute_force():
     rng = np.random.default_rng(0)
     for _ in range(30):
@@ -169,7 +181,7 @@ def test_best_span_matches_brute_force():
 
 
 @pytest.mark.parametrize("module", ["data", "synthetic", "mix", "metrics", "spans", "heldout", "gauge", "quant",
-                                    "provenance"])
+                                    "decision", "provenance"])
 def test_docstring_examples(module):
     mod = importlib.import_module(f"training.{module}")
     result = doctest.testmod(mod, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)

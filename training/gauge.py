@@ -1,6 +1,7 @@
 """The held-out gauge that decides whether a retrained reader is kept (``eval/`` data only).
 
     python -m training.gauge --model ../shared/models/minilm-l6-qa-reader --model NEW_DIR [--n 300]
+        # two models: also prints the keep-or-not decision of ``decision.py`` (second vs first)
     python -m training.gauge --model NEW_DIR --quant          # fp32 vs int8 span F1, same questions
 
 For each set (``heldout.py`` says how pairs are made) and each model, through onnxruntime:
@@ -29,7 +30,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import data, export_onnx, heldout, provenance, quant
+from . import data, decision, export_onnx, heldout, provenance, quant
 from .metrics import exact, f1
 from .spans import OnnxReader
 
@@ -75,10 +76,15 @@ def score_set(reader: OnnxReader, gs: heldout.GaugeSet) -> dict:
                 neg_e=np.array([s.evidence for s in neg]), syn_e=np.array([s.evidence for s in syn]))
 
 
-def gauge(reader: OnnxReader, sets: list[heldout.GaugeSet]) -> dict:
-    """Per set and pooled (``all``) rates, with the number of pairs behind them."""
+def score_sets(reader: OnnxReader, sets: list[heldout.GaugeSet]) -> dict[str, dict]:
+    """``score_set`` of each set, and of all of them pooled (``all``)."""
     raw = {gs.name: score_set(reader, gs) for gs in sets}
     raw["all"] = {k: np.concatenate([r[k] for r in raw.values()]) for k in next(iter(raw.values()))}
+    return raw
+
+
+def rates(raw: dict[str, dict]) -> dict:
+    """Per set and pooled rates, with the number of pairs behind them."""
     out = {}
     for name, r in raw.items():
         out[name] = dict(n_pos=len(r["pos_e"]), n_neg=len(r["neg_e"]), n_syn=len(r["syn_e"]),
@@ -148,10 +154,15 @@ def main(argv=None) -> dict:
                                                       for p in ("fp32", "int8")}, sets, a.threads) for m in a.model}
         columns = ["n_pos", "F1 fp32", "F1 int8", "int8 - fp32", "95% CI", "changed", "EM fp32", "EM int8"]
     else:
-        results = {_label(m, a.model): gauge(OnnxReader(*resolve(m, a.precision, a.cache, not a.per_tensor),
-                                                        threads=a.threads), sets) for m in a.model}
+        raw = {_label(m, a.model): score_sets(OnnxReader(*resolve(m, a.precision, a.cache, not a.per_tensor),
+                                                         threads=a.threads), sets) for m in a.model}
+        results = {label: rates(r) for label, r in raw.items()}
         columns = COLUMNS
     print(table(results, columns))
+    verdict = None
+    if not a.quant and len(a.model) == 2:  # the first is the reference, the second the candidate
+        verdict = decision.decide(*(r["all"] for r in raw.values()))
+        print("decision (pooled, second model vs first):", json.dumps(verdict))
     meta = dict(command=provenance.command("training.gauge", argv), git_commit=provenance.git_commit(),
                 seed=a.seed,
                 precision="fp32 vs int8" if a.quant else a.precision, per_channel=not a.per_tensor, window=a.window,
@@ -161,8 +172,9 @@ def main(argv=None) -> dict:
     print(f"({meta['wall_s']} s)")
     if a.json:
         a.json.parent.mkdir(parents=True, exist_ok=True)
-        a.json.write_text(json.dumps(dict(meta=meta, results=results), indent=1) + "\n", encoding="utf-8")
-    return dict(meta=meta, results=results)
+        a.json.write_text(json.dumps(dict(meta=meta, results=results, decision=verdict), indent=1) + "\n",
+                          encoding="utf-8")
+    return dict(meta=meta, results=results, decision=verdict)
 
 
 def _label(model: Path, models: list[Path]) -> str:
