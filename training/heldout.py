@@ -1,10 +1,11 @@
 """Held-out gauge questions from ``eval/``: positives, close negatives and synthetic negatives.
 
 - PolicyQA (dev, test): positive = the question with its gold paragraph; negative = the question
-  with another paragraph of the same policy that holds none of its answers (``synthetic.close``).
+  with another paragraph of the same policy that holds none of its answers (case-folded) and is
+  not the gold paragraph of the same question asked again (PolicyQA repeats questions).
 - COVID-QA, whose contexts are whole papers: positive = a window of ``window`` tokens of the paper
-  placed at random around the answer; negative = a window of the same paper that does not
-  overlap the answer and does not contain its text.
+  placed at random around the answer; negative = a window of the same paper that overlaps no
+  answer to the question and does not contain its text.
 - synthetic (optional): ``swap`` and ``neighbour`` questions made from the held-out question and
   asked of its own passage (the generators the new model trains on, so this row favours it).
 
@@ -24,6 +25,7 @@ from pathlib import Path
 
 from . import data, synthetic
 from .data import Record
+from .metrics import normalize
 
 SETS = {"policyqa-dev": "eval/policyqa-dev.json", "policyqa-test": "eval/policyqa-test.json",
         "covidqa": "eval/covidqa.json"}
@@ -58,15 +60,29 @@ def answer_window(offsets, a: int, b: int, size: int, rng: random.Random) -> tup
     return offsets[lo][0], offsets[min(lo + size, len(offsets)) - 1][1]
 
 
-def _paragraph_pairs(rs: list[Record], rng: random.Random, gs: GaugeSet) -> None:
+def _same_question(rs: list[Record]) -> dict[tuple[str, str], list[Record]]:
+    """Records by (document, normalised question): PolicyQA asks the same question of many paragraphs."""
+    out: dict[tuple[str, str], list[Record]] = {}
+    for r in rs:
+        out.setdefault((r.doc, normalize(r.question)), []).append(r)
+    return out
+
+
+def _paragraph_pairs(rs: list[Record], twins: dict, rng: random.Random, gs: GaugeSet) -> None:
+    """Negative: a paragraph of the document that holds no answer of this question, nor of the same
+    question asked of another paragraph."""
     for r in rs:
         gs.add_positive(r, r.context)
-        neg = synthetic.close(r, rng)
-        if neg:
-            gs.negatives.append((r.question, neg.context))
+        same = twins[(r.doc, normalize(r.question))]
+        gold = {t.index for t in same}
+        texts = {a.lower() for t in same for a, _ in t.answers}
+        cands = [i for i, p in enumerate(r.paragraphs) if i not in gold and not any(a in p.lower() for a in texts)]
+        if cands:
+            gs.negatives.append((r.question, r.paragraphs[rng.choice(cands)]))
 
 
-def _paper_pairs(rs: list[Record], rng: random.Random, gs: GaugeSet, tok, size: int) -> None:
+def _paper_pairs(rs: list[Record], twins: dict, rng: random.Random, gs: GaugeSet, tok, size: int) -> None:
+    """Positive: a window around the answer; negative: a window clear of every answer to the question."""
     cache: dict[str, list] = {}
     for r in rs:
         if r.context not in cache:
@@ -77,8 +93,10 @@ def _paper_pairs(rs: list[Record], rng: random.Random, gs: GaugeSet, tok, size: 
         if win is None:
             continue
         gs.add_positive(r, r.context[win[0]:win[1]])
-        text = r.answer_text.lower()
-        cands = [(x, y) for x, y in grid(offsets, size) if (y <= a or x >= b) and text not in r.context[x:y].lower()]
+        spans = [(s, s + len(t)) for x in twins[(r.doc, normalize(r.question))] for t, s in x.answers]
+        texts = {t.lower() for t, _ in r.answers}
+        cands = [(x, y) for x, y in grid(offsets, size) if all(y <= s or x >= e for s, e in spans)
+                 and not any(t in r.context[x:y].lower() for t in texts)]
         if cands:
             x, y = rng.choice(cands)
             gs.negatives.append((r.question, r.context[x:y]))
@@ -103,14 +121,15 @@ def build(folder: Path, n: int, seed: int, tokenizer_path: Path, window: int = 2
     out = []
     for name in names:
         path = folder / SETS[name]
-        rs = [r for r in data.load(path) if r.answerable]
+        every = [r for r in data.load(path) if r.answerable]
+        twins = _same_question(every)
         rng = random.Random(seed)
-        rs = rng.sample(rs, n) if 0 < n < len(rs) else rs
+        rs = rng.sample(every, n) if 0 < n < len(every) else every
         gs = GaugeSet(name, path)
         if name == "covidqa":
-            _paper_pairs(rs, rng, gs, tok, window)
+            _paper_pairs(rs, twins, rng, gs, tok, window)
         else:
-            _paragraph_pairs(rs, rng, gs)
+            _paragraph_pairs(rs, twins, rng, gs)
         if with_synthetic:
             _synthetic_pairs(rs, rng, gs)
         out.append(gs)
