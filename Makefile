@@ -5,7 +5,7 @@ PY := .venv/bin/python
 SHARED := ../shared/datasets
 XQUAD := $(SHARED)/xquad-en.json
 
-.PHONY: run test test-fast setup bench eval index results calibrate
+.PHONY: run test test-fast setup bench eval index results calibrate train-reader
 
 setup:
 	@bash scripts/setup.sh
@@ -46,3 +46,7 @@ results: setup
 # `.venv/bin/python -m qa calibrate --write` replaces qa/answering/calibration/span.json.
 calibrate: setup
 	$(PY) -m qa calibrate
+
+# Rebuild the span reader from ../shared/datasets (training/README.md), e.g. make train-reader ARGS="--out /tmp/reader"
+train-reader: setup
+	$(PY) -m training.train_reader $(ARGS)
