@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import threading
+from dataclasses import replace
 
 import pytest
 
@@ -13,6 +14,7 @@ pytest.importorskip("pymilvus")
 pytest.importorskip("milvus_lite")
 
 from qa.app.api import Answerer  # noqa: E402
+from qa.app.documents import document_rows  # noqa: E402
 from qa.errors import IndexCorruptError, IndexMismatchError, IndexMissingError, StoreError  # noqa: E402
 from qa.search.manifest import FORMAT, FORMAT_VERSION  # noqa: E402
 from qa.search.stores.milvus_schema import MANIFEST_KEY, Generation  # noqa: E402
@@ -48,6 +50,9 @@ def test_build_query_and_load_again(store, make_corpus, tmp_path):
     before = emb.texts_embedded
     again = Answerer.from_corpus(root, tmp_path / "unused", embeddings=emb, store=store)
     assert again.report.action == "loaded" and emb.texts_embedded == before
+    rows = document_rows(again.index)       # the documents panel: passages and date added, from the engine
+    assert [(r.name, r.passages) for r in rows] == [(r.name, r.passages) for r in document_rows(local.index)]
+    assert rows == document_rows(bot.index) and all(r.added for r in rows)
     assert not (tmp_path / "unused").exists()   # the local folder is not touched
 
 
@@ -64,7 +69,8 @@ def test_bundled_corpus_retrieves_what_the_local_index_does(store, tmp_path):
 def test_update_embeds_only_the_changed_document(store, make_corpus, tmp_path):
     root = make_corpus(SMALL_DOCS)
     emb = HashEmbeddings()
-    Answerer.from_corpus(root, tmp_path / "x", embeddings=emb, store=store)
+    before = {r.name: r.added for r in document_rows(Answerer.from_corpus(root, tmp_path / "x", embeddings=emb,
+                                                                          store=store).index)}
     first = generations(store)
     (root / "c.txt").write_text("Owls hunt at night. Owls nest in old barns.", encoding="utf-8")
     emb.texts_embedded = 0
@@ -74,6 +80,11 @@ def test_update_embeds_only_the_changed_document(store, make_corpus, tmp_path):
     assert bot.report.reused_sentences == bot.stats["sentences"] - 2 > 0
     assert "barns" in bot.retriever.invoke("Where do owls nest?")[0].page_content
     assert generations(store) >= first and len(generations(store)) == 2   # the new one and the previous one
+    added = {r.name: r.added for r in document_rows(bot.index)}
+    undated = [replace(d, added="") for d in bot.index.documents]       # as read from the folder
+    assert added == {r.name: r.added for r in document_rows(store.load(emb, bot.index.settings, undated))}
+    assert {k: v for k, v in added.items() if k != "c.txt"} == {k: v for k, v in before.items() if k != "c.txt"}
+    assert added["c.txt"] >= before["c.txt"]     # unchanged documents keep their date added, c.txt has a new one
     local = Answerer.from_corpus(root, tmp_path / "local", embeddings=HashEmbeddings())
     for q in QUESTIONS + ["Where do owls nest?"]:
         assert same_ranking(bot.retriever.invoke(q), local.retriever.invoke(q)), q

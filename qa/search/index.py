@@ -22,6 +22,7 @@ Persistence lives in :mod:`qa.search.storage`.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
@@ -131,6 +132,10 @@ class PassageIndex:
         for sid, s in enumerate(self.sentences):
             out[self.documents[s.doc].source][1].append(sid)
         return out
+
+    def passage_counts(self) -> Counter:
+        """Passages per document source."""
+        return Counter(p.source for p in self.passages)
 
     @property
     def stats(self) -> dict:

@@ -3,22 +3,23 @@
 A generation of the collection ``qa`` is three collections, written completely before the
 alias ``qa`` is switched to the first of them (so readers never see half of one):
 
-    qa__g20261127T101500_3f2a9c_sentences   sid (key), pid_lo, pid_hi (passages holding it), start, end,
-                                            vector (FLOAT_VECTOR, COSINE; FLAT, or HNSW above the threshold);
-                                            the manifest is its property "qa.manifest"
-    qa__g20261127T101500_3f2a9c_passages    pid (key), source, title, section, start, end, first_sentence,
-                                            last_sentence, page (-1: none), text, terms (our BM25 tokens)
-                                            -> sparse (BM25)
-    qa__g20261127T101500_3f2a9c_documents   source (key), doc (its number), sha256, first_sentence, sentences, _v (a 2-d
-                                            placeholder: Milvus wants a vector field in every collection)
+    qa__g20261127T101500123456_3f2a9c_sentences   sid (key), pid_lo, pid_hi (passages holding it), start, end,
+                                                  vector (FLOAT_VECTOR, COSINE; FLAT, or HNSW above the threshold);
+                                                  the manifest is its property "qa.manifest"
+    qa__g20261127T101500123456_3f2a9c_passages    pid (key), source, title, section, start, end, first_sentence,
+                                                  last_sentence, page (-1: none), text, terms (our BM25 tokens)
+                                                  -> sparse (BM25)
+    qa__g20261127T101500123456_3f2a9c_documents   source (key), doc (its number), sha256, first_sentence, sentences,
+                                                  passages, added (date added), _v (a 2-d placeholder:
+                                                  Milvus wants a vector field in every collection)
 
 ``terms`` holds the tokens of :func:`qa.search.lexical.analyze` (stemmed, stop words out), each
 made tokenizer-proof by :func:`engine_token`, so the engine's BM25 counts the same terms as the
 local index (its own analyzers do not stem).
 
-    >>> g = Generation("qa", "20261127T101500_3f2a9c")
+    >>> g = Generation("qa", "20261127T101500123456_3f2a9c")
     >>> g.sentences, Generation.parse("qa", g.passages) == g
-    ('qa__g20261127T101500_3f2a9c_sentences', True)
+    ('qa__g20261127T101500123456_3f2a9c_sentences', True)
     >>> engine_terms("The crows' tools, e.g. ecosystems-of 0.62")
     'crow tool e g h89d95fb0f6994fb8 hda5952780f82b7b5'
 """
@@ -36,6 +37,7 @@ from ..lexical import BM25_B, BM25_K1, EMPTY_TOKEN, analyze
 KINDS = ("sentences", "passages", "documents")
 VARCHAR_BYTES = 65_535
 HASH_LEN = 64
+ADDED_CHARS = 64        # an ISO 8601 date
 TOKEN_CHARS = 40        # longer tokens are hashed too (analyzers may drop very long ones)
 MANIFEST_KEY = "qa.manifest"
 PLACEHOLDER = [1.0, 0.0]
@@ -66,12 +68,12 @@ class Generation:
 
     @classmethod
     def new(cls, base: str) -> "Generation":
-        return cls(base, f"{datetime.now(timezone.utc):%Y%m%dT%H%M%S}_{secrets.token_hex(3)}")
+        return cls(base, f"{datetime.now(timezone.utc):%Y%m%dT%H%M%S%f}_{secrets.token_hex(3)}")  # sorts by time
 
     @classmethod
     def parse(cls, base: str, name: str) -> "Generation | None":
         """The generation a collection ``name`` belongs to, or ``None`` for another collection."""
-        m = re.fullmatch(re.escape(base) + r"__g(\d{8}T\d{6}_[0-9a-f]{6})_(" + "|".join(KINDS) + ")", name)
+        m = re.fullmatch(re.escape(base) + r"__g(\d{8}T\d{12}_[0-9a-f]{6})_(" + "|".join(KINDS) + ")", name)
         return cls(base, m.group(1)) if m else None
 
     def name(self, kind: str) -> str:
@@ -124,7 +126,8 @@ def document_schema(client, DataType):
     s = client.create_schema(auto_id=False)
     _varchar(s, DataType, "source", is_primary=True)
     _varchar(s, DataType, "sha256", max_length=HASH_LEN)
-    _ints(s, DataType, "doc", "first_sentence", "sentences")
+    _ints(s, DataType, "doc", "first_sentence", "sentences", "passages")
+    _varchar(s, DataType, "added", max_length=ADDED_CHARS)
     s.add_field("_v", DataType.FLOAT_VECTOR, dim=len(PLACEHOLDER))
     return s
 

@@ -16,20 +16,21 @@ counts disagree with it is :class:`~qa.errors.IndexCorruptError`.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from collections import Counter
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
 from ...errors import IndexCorruptError, IndexMissingError
 from ...ingest.document import Corpus, Document
 from ..embeddings import ArrayEmbeddings, ModelInfo
-from ..index import IndexSettings, embed_corpus
+from ..index import IndexSettings, dated, embed_corpus
 from ..lifecycle import refresh
 from ..manifest import manifest_problem, mismatch_error, shape_problem
 from .base import Store
 from .milvus_client import Engine
 from .milvus_schema import MANIFEST_KEY, Generation
-from .milvus_write import LAYOUT, document_spans, drop_generation, make_manifest, write_generation
+from .milvus_write import LAYOUT, DocRow, document_table, drop_generation, make_manifest, write_generation
 from .uri import Credentials, StoreSpec
 
 PAGE_ROWS = 10_000   # rows per query when reading a whole collection (Milvus caps a query at 16,384)
@@ -44,7 +45,7 @@ class EngineIndex:
     generation: Generation
     manifest: dict
     documents: list[Document]
-    rows: dict[str, tuple[str, int, int]] = field(default_factory=dict)   # source -> (sha256, first sid, count)
+    rows: dict[str, DocRow] = field(default_factory=dict)   # source -> its row in the document collection
 
     @property
     def model(self) -> ModelInfo:
@@ -68,7 +69,12 @@ class EngineIndex:
         return {**counts, "vector_index": f"milvus {self.kind}"}
 
     def document_sentences(self) -> dict[str, tuple[str, list[int]]]:
-        return {src: (sha, list(range(first, first + n))) for src, (sha, first, n) in self.rows.items()}
+        return {src: (r.sha256, list(range(r.first_sentence, r.first_sentence + r.sentences)))
+                for src, r in self.rows.items()}
+
+    def passage_counts(self) -> Counter:
+        """Passages per document source."""
+        return Counter({src: r.passages for src, r in self.rows.items()})
 
     def sentence_vectors(self, ids) -> np.ndarray:
         """The stored vectors of sentences ``ids`` (read in runs of consecutive ids)."""
@@ -146,14 +152,13 @@ class MilvusStore(Store):
             raise IndexCorruptError(where, f"has {problem}.")
         return manifest
 
-    def document_rows(self, generation: Generation, expected: int) -> dict[str, tuple[str, int, int]]:
-        """``{source: (sha256, first sentence id, sentences)}`` of every document of ``generation``."""
+    def document_rows(self, generation: Generation, expected: int) -> dict[str, DocRow]:
+        """``{source: DocRow}`` of every document of ``generation``."""
         rows = {}
         for lo in range(0, max(expected, 1), PAGE_ROWS):
             for r in self.engine.call("query", generation.documents, filter=f"doc >= {lo} and doc < {lo + PAGE_ROWS}",
-                                      output_fields=["source", "sha256", "first_sentence", "sentences"],
-                                      limit=PAGE_ROWS):
-                rows[r["source"]] = (r["sha256"], r["first_sentence"], r["sentences"])
+                                      output_fields=["source", *DocRow._fields], limit=PAGE_ROWS):
+                rows[r["source"]] = DocRow(*(r[f] for f in DocRow._fields))
         if len(rows) != expected:
             raise IndexCorruptError(f"{self.name} (collection {generation.documents})",
                                     f"holds {len(rows):,} documents, but the manifest says {expected:,}.")
@@ -188,7 +193,9 @@ class MilvusStore(Store):
         if problem:
             raise mismatch_error(self.name, problem)
         rows = self.document_rows(generation, manifest["counts"]["documents"])
-        return EngineIndex(self, generation, manifest, documents, rows)
+        kept = [replace(d, added=rows[d.source].added) if d.source in rows and rows[d.source].sha256 == d.sha256
+                else d for d in documents]
+        return EngineIndex(self, generation, manifest, kept, rows)
 
     # --- building -----------------------------------------------------------------------------
 
@@ -197,7 +204,7 @@ class MilvusStore(Store):
         """See :meth:`Store.open_or_build` (one builder at a time: ``on_wait`` is not called)."""
         def load():
             index = self.load(embeddings, settings, corpus.documents)
-            return index, {src: sha for src, (sha, _, _) in index.rows.items()}
+            return index, {src: r.sha256 for src, r in index.rows.items()}
 
         return refresh(corpus, self.name, load,
                        lambda previous: self.build(corpus, embeddings, settings, previous, progress), rebuild)
@@ -207,15 +214,14 @@ class MilvusStore(Store):
         """Embed ``corpus`` (reusing ``previous``'s vectors of unchanged documents), write it as a
         new generation, switch the alias to it and drop the generations before the previous one."""
         chunks, vectors, stats = embed_corpus(corpus, embeddings, settings, previous, progress)
+        documents = dated(corpus.documents, previous)
         generation = Generation.new(self.alias)
-        manifest = make_manifest(embeddings.model_info, settings, chunks, corpus.documents, generation)
-        write_generation(self.engine, generation, corpus.documents, chunks, vectors, settings, manifest)
+        manifest = make_manifest(embeddings.model_info, settings, chunks, documents, generation)
+        write_generation(self.engine, generation, documents, chunks, vectors, settings, manifest)
         old = self._switch(generation)
         self._manifests[generation.stamp] = manifest
         self.prune(keep={generation, old})
-        spans = document_spans(chunks, len(corpus.documents))
-        rows = {d.source: (d.sha256, first, n) for d, (first, n) in zip(corpus.documents, spans)}
-        return EngineIndex(self, generation, manifest, corpus.documents, rows), stats
+        return EngineIndex(self, generation, manifest, documents, document_table(chunks, documents)), stats
 
     def _switch(self, generation: Generation) -> Generation | None:
         """Point the alias at ``generation``; the generation it pointed at before, if any."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timezone
-from typing import Callable, Iterator
+from typing import Callable, Iterator, NamedTuple
 
 import numpy as np
 
@@ -19,8 +19,7 @@ from ...ingest.document import Document
 from ..manifest import FORMAT, FORMAT_VERSION
 from .milvus_client import Engine, _pymilvus
 from .milvus_schema import (KINDS, MANIFEST_KEY, NO_PAGE, PLACEHOLDER, VARCHAR_BYTES, Generation,
-                            document_schema,
-                            engine_terms, index_params, passage_schema, sentence_schema)
+                            document_schema, engine_terms, index_params, passage_schema, sentence_schema)
 
 BATCH_ROWS = 1000
 CONSISTENCY = "Strong"   # a reader sees every row of a generation once the alias points at it
@@ -65,20 +64,32 @@ def _passage_rows(chunks: Chunks, store: str) -> Iterator[dict]:
         yield row
 
 
-def document_spans(chunks: Chunks, n_documents: int) -> list[tuple[int, int]]:
-    """``(first sentence id, number of sentences)`` of each document (its sentences are consecutive)."""
-    first, count = [-1] * n_documents, [0] * n_documents
+class DocRow(NamedTuple):
+    """A row of a generation's document collection: what the next build and the answerer need."""
+
+    sha256: str
+    first_sentence: int     # its sentences are first_sentence .. first_sentence + sentences - 1
+    sentences: int
+    passages: int
+    added: str              # when this content entered the index (ISO 8601), as Document.added
+
+
+def document_table(chunks: Chunks, documents: list[Document]) -> dict[str, DocRow]:
+    """``{source: DocRow}`` of ``documents`` as ``chunks`` cut them (a document's sentences are consecutive)."""
+    first, count, passages = [-1] * len(documents), [0] * len(documents), [0] * len(documents)
     for sid, s in enumerate(chunks.sentences):
         if first[s.doc] < 0:
             first[s.doc] = sid
         count[s.doc] += 1
-    return list(zip(first, count))
+    for p in chunks.passages:
+        passages[p.doc] += 1
+    return {d.source: DocRow(d.sha256, first[i], count[i], passages[i], d.added or "")
+            for i, d in enumerate(documents)}
 
 
 def _document_rows(chunks: Chunks, documents: list[Document]) -> Iterator[dict]:
-    for i, (d, (first, n)) in enumerate(zip(documents, document_spans(chunks, len(documents)))):
-        yield {"source": d.source, "doc": i, "sha256": d.sha256, "first_sentence": first, "sentences": n,
-               "_v": PLACEHOLDER}
+    for i, (source, row) in enumerate(document_table(chunks, documents).items()):
+        yield {"source": source, "doc": i, **row._asdict(), "_v": PLACEHOLDER}
 
 
 def _batches(rows: Iterator[dict], size: int = BATCH_ROWS) -> Iterator[list[dict]]:
