@@ -96,28 +96,6 @@ def cli(verbose):
     configure_logging(verbose)
 
 
-def index_summary(where: str, idx, report) -> dict:
-    """What ``qa index --json`` prints: the action, the counts, and every file not indexed with its reason.
-    ``where`` names the index (its folder, or the store of ``QA_STORE``)."""
-    stats = idx.stats
-    return {"action": report.action, "index": str(where), "documents": stats["documents"],
-            "passages": stats["passages"], "sentences": stats["sentences"], "embedded": report.embedded_sentences,
-            "reused": report.reused_sentences, "reason": report.reason,
-            "skipped": [problem.to_dict() for problem in report.skipped]}
-
-
-def index_message(summary: dict) -> str:
-    """One line saying what ``qa index`` did (information, not a warning)."""
-    n = summary["documents"]
-    line = (f"{summary['action'].capitalize()} the index in {summary['index']}: {n} document{'s' if n != 1 else ''}, "
-            f"{summary['passages']} passages, {summary['sentences']} sentences "
-            f"({summary['embedded']} embedded, {summary['reused']} reused)")
-    if summary["reason"]:
-        line += f"; {summary['reason']}"
-    skipped = len(summary["skipped"])
-    return line + (f"; {skipped} file{'s' if skipped != 1 else ''} skipped (listed above)." if skipped else ".")
-
-
 @cli.command()
 @corpus_option
 @index_option
@@ -129,9 +107,9 @@ def index(corpus_dir, index_dir, store, rebuild, as_json):
     from ..ingest.corpus import load_corpus
     from ..search.embeddings import MiniLMEmbeddings
     from ..search.stores import open_store
+    from .terminal import index_message, index_summary
 
-    corpus_dir, index_dir = _setting(corpus_dir, "corpus"), _setting(index_dir, "index")
-    store = _setting(store, "store")
+    corpus_dir, index_dir, store = _setting(corpus_dir, "corpus"), _setting(index_dir, "index"), _setting(store, "store")
     try:
         where = open_store(store, index_dir)
         corpus = load_corpus(corpus_dir)
@@ -163,8 +141,7 @@ def ask(question, corpus_dir, index_dir, store, as_json, no_rebuild, top_k, llm)
     from .api import Answerer, validate_question
 
     corpus_dir, index_dir, top_k = _setting(corpus_dir, "corpus"), _setting(index_dir, "index"), _setting(top_k, "top_k")
-    llm = _setting(llm, "llm")
-    store = _setting(store, "store")
+    llm, store = _setting(llm, "llm"), _setting(store, "store")
     try:
         validate_question(question)
         if llm:
