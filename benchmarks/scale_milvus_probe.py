@@ -18,8 +18,8 @@ from pathlib import Path
 
 import numpy as np
 
-from benchmarks.common import ROOT, rss_mb, summarize_ms
-from benchmarks.scale_probe import _latencies, distinct_rows, peak_rss_mb, throughput
+from benchmarks.common import ROOT, summarize_ms
+from benchmarks.scale_probe import distinct_rows, measure_answerer
 
 RECALL_K = 10
 
@@ -59,30 +59,12 @@ def engine_recall(bot, emb, questions: list[dict], faiss_dir: Path) -> dict:
 
 def probe(store: str, corpus_dir: Path, questions: list[dict], faiss_dir: Path, passes: int = 2,
           warmup: int = 20, embeddings=None) -> dict:
-    """Load, memory, warm latency, hit@4, throughput, recall (one fresh process).
-    ``embeddings``: the query model (default: ``MiniLMEmbeddings``, ONNX for questions)."""
-    out = {"rss_start_mb": rss_mb()}
-    t0 = time.perf_counter()
-    from qa.app.api import Answerer
-    from qa.search.embeddings import MiniLMEmbeddings
-
-    out["import_s"] = time.perf_counter() - t0
-    out["rss_after_imports_mb"] = rss_mb()
-    t0 = time.perf_counter()
-    emb = embeddings or MiniLMEmbeddings()
-    bot = Answerer.from_corpus(corpus_dir, corpus_dir.parent / "unused-index", embeddings=emb, rebuild="never",
-                               store=store)
-    out["load_s"] = time.perf_counter() - t0
-    out["rss_after_load_mb"] = rss_mb()
-    out["stats"] = bot.stats
-    for q in questions[:warmup]:
-        bot.ask(q["question"])
-    out["rss_after_warmup_mb"] = rss_mb()
-    out.update(_latencies(bot, questions, passes))
-    out["loadavg_during_queries"] = os.getloadavg()[0]
-    out["throughput_qps"] = {str(w): throughput(lambda q: bot.ask(q["question"]), questions, w) for w in (1, 2)}
-    out["rss_after_queries_mb"] = rss_mb()
-    out["peak_rss_mb"] = peak_rss_mb()
+    """Load, memory, warm latency, hit@4, throughput (as for FAISS: :func:`measure_answerer`), recall
+    (one fresh process). ``embeddings``: the query model (default: ``MiniLMEmbeddings``)."""
+    out, bot, emb = measure_answerer(
+        lambda answerer, emb: answerer.from_corpus(corpus_dir, corpus_dir.parent / "unused-index", embeddings=emb,
+                                                   rebuild="never", store=store),
+        questions, passes, warmup, embeddings)
     out["recall"] = engine_recall(bot, emb, questions, faiss_dir)
     return out
 
