@@ -134,9 +134,10 @@ def _hnsw_recall(bot, emb, questions: list[dict]) -> dict:
             "queries": int(len(qv)), "sweep": recall_sweep(vectors, qv, hnsw)}
 
 
-def probe(corpus_dir: Path, index_dir: Path, questions: list[dict], passes: int = 2, warmup: int = 20,
-          recall_queries: int = 200, embeddings: ArrayEmbeddings | None = None) -> dict:
-    """Runs in a fresh process: load, memory, warm latency, hit@4, HNSW recall.
+def measure_answerer(open_answerer, questions: list[dict], passes: int, warmup: int,
+                     embeddings: ArrayEmbeddings | None = None) -> tuple[dict, object, ArrayEmbeddings]:
+    """Import and load time (``open_answerer(Answerer, embeddings)``), memory, warm latency, hit@4 and
+    throughput of an answerer, in this (fresh) process; the figures, the answerer and its query model.
     ``embeddings``: the query model (default: ``MiniLMEmbeddings``, ONNX for questions)."""
     out = {"rss_start_mb": rss_mb()}
     t0 = time.perf_counter()
@@ -147,7 +148,7 @@ def probe(corpus_dir: Path, index_dir: Path, questions: list[dict], passes: int 
     out["rss_after_imports_mb"] = rss_mb()
     t0 = time.perf_counter()
     emb = embeddings or MiniLMEmbeddings()
-    bot = Answerer.from_corpus(corpus_dir, index_dir, embeddings=emb, rebuild="never")
+    bot = open_answerer(Answerer, emb)
     out["load_s"] = time.perf_counter() - t0
     out["rss_after_load_mb"] = rss_mb()
     out["stats"] = bot.stats
@@ -162,6 +163,15 @@ def probe(corpus_dir: Path, index_dir: Path, questions: list[dict], passes: int 
     out["throughput_qps"] = {str(w): throughput(lambda q: bot.ask(q["question"]), questions, w) for w in (1, 2)}
     out["rss_after_queries_mb"] = rss_mb()
     out["peak_rss_mb"] = peak_rss_mb()
+    return out, bot, emb
+
+
+def probe(corpus_dir: Path, index_dir: Path, questions: list[dict], passes: int = 2, warmup: int = 20,
+          recall_queries: int = 200, embeddings: ArrayEmbeddings | None = None) -> dict:
+    """Runs in a fresh process: load, memory, warm latency, hit@4 (:func:`measure_answerer`), HNSW recall."""
+    out, bot, emb = measure_answerer(
+        lambda answerer, emb: answerer.from_corpus(corpus_dir, index_dir, embeddings=emb, rebuild="never"),
+        questions, passes, warmup, embeddings)
     out["hnsw"] = _hnsw_recall(bot, emb, questions[:recall_queries])
     return out
 

@@ -151,3 +151,44 @@ def test_cold_ui_polls_until_the_server_answers(tmp_path):
     out = cold.cold_ui(tmp_path, tmp_path, repeats=2, timeout=30, ui_path=fake_ui)
     assert "error" not in out, out
     assert len(out["times_s"]) == 2 and out["median_s"] >= 0.3
+
+
+def test_scale_milvus_builds_probes_and_reports_on_a_tiny_corpus(tiny, tmp_path):
+    pytest.importorskip("milvus_lite")
+    from benchmarks import scale_milvus, scale_milvus_probe
+
+    gen, docs, corpus_dir = tiny
+    f = scale_build.build(corpus_dir, tmp_path / "index", HashEmbeddings())
+    m = scale_milvus.build_milvus(corpus_dir, tmp_path / "milvus.db", HashEmbeddings())
+    assert (m["passages"], m["sentences"], m["action"]) == (f["passages"], f["sentences"], "built")
+    assert m["engine_write_s"] > 0 and m["disk_bytes"] > 0
+    questions = [vars(q) for q in gen.questions(docs, 6)]
+    p = scale_milvus_probe.probe(f"milvus-lite:{tmp_path / 'milvus.db'}", corpus_dir, questions, tmp_path / "index",
+                                 passes=1, warmup=1, embeddings=HashEmbeddings())
+    assert p["stats"]["passages"] == 18 and p["ask"]["n"] == 6 and p["recall"]["kind"] == "flat"
+    assert p["recall"]["recall_at_10_tie_aware"] == pytest.approx(1.0)   # exact search finds what exact search finds
+    fp = scale_probe.probe(corpus_dir, tmp_path / "index", questions, passes=1, warmup=1, recall_queries=6,
+                           embeddings=HashEmbeddings())
+    f["index_s"] = f["chunk_s"] + f["bm25_faiss_s"] + f["save_s"]
+    data = {"machine": common.machine_info(), "pool": {"distinct_sentences": 1, "sentences_per_s": 1.0},
+            "questions": 6, "results": [{"size": "tiny", "faiss": {"build": f, "probe": fp},
+                                         "milvus": {"build": m, "probe": p}}]}
+    text = scale_milvus.report(data)
+    assert "Milvus Lite" in text and "FAISS" in text and text.count("| tiny") == 2
+    doc = tmp_path / "scaling.md"
+    doc.write_text(f"before\n{scale_milvus.DOCS_BEGIN}\nold\n{scale_milvus.DOCS_END}\nafter\n", encoding="utf-8")
+    scale_milvus.write_docs(doc, text)
+    assert doc.read_text(encoding="utf-8") == f"before\n{scale_milvus.DOCS_BEGIN}\n{text}\n{scale_milvus.DOCS_END}\nafter\n"
+
+
+def test_the_milvus_table_in_docs_is_written_from_the_measured_json():
+    """docs/scaling.md's Milvus table is exactly what scale_milvus writes from docs/results/scale-milvus.json."""
+    import json
+
+    from benchmarks import scale_milvus
+
+    data = json.loads((common.ROOT / "docs" / "results" / "scale-milvus.json").read_text(encoding="utf-8"))
+    doc = (common.ROOT / "docs" / "scaling.md").read_text(encoding="utf-8")
+    section = doc.split(scale_milvus.DOCS_BEGIN + "\n", 1)[1].split("\n" + scale_milvus.DOCS_END, 1)[0]
+    assert section == scale_milvus.report(data)
+    assert {r["size"] for r in data["results"]} == {"10k", "100k"}

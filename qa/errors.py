@@ -83,6 +83,15 @@ class ModelError(QAError):
     """The embedding model (or an optional dependency) is not available."""
 
 
+class StoreError(QAError):
+    """The vector database named by ``QA_STORE`` could not be reached, did not answer in time,
+    or refused a request. ``store`` names it as people see it, never with credentials."""
+
+    def __init__(self, store: str, message: str, *, hint: str | None = None):
+        self.store = store
+        super().__init__(f"{store}: {message}", hint=hint)
+
+
 class BusyError(QAError):
     """The service is at capacity; try again shortly."""
 

@@ -46,14 +46,16 @@ def _cache_default() -> Path:
 
 def setting(env: str, default: Any, help: str, *, kind: type = str, low: int | None = None,
             high: int | None = None, choices: tuple[str, ...] = (), same_as: str | None = None,
-            fallback: str | None = None, secret: bool = False) -> Any:
+            fallback: str | None = None, secret: bool = False, allowed: str = "") -> Any:
     """A :class:`Settings` field read from ``env``. ``default`` may be a function (called
     when the variable is unset); ``kind`` is ``int``, ``bool``, ``Path`` or ``str``;
     ``low``/``high`` bound an ``int``; ``choices`` list the allowed strings. ``same_as``
     names the field whose value is the default; ``fallback`` is another variable read when
-    ``env`` is unset; a ``secret`` is left out of the settings' ``repr`` (so never logged)."""
+    ``env`` is unset; a ``secret`` is left out of the settings' ``repr`` (so never logged);
+    ``allowed`` describes the values of a text setting that its reader checks (e.g. ``QA_STORE``)."""
     meta = {"env": env, "help": help, "kind": kind, "low": low, "high": high, "choices": choices,
-            "default": default, "same_as": same_as, "fallback": fallback, "secret": secret}
+            "default": default, "same_as": same_as, "fallback": fallback, "secret": secret,
+            "allowed": allowed}
     if callable(default):
         return field(default_factory=default, metadata=meta, repr=not secret)
     return field(default=default, metadata=meta, repr=not secret)
@@ -62,6 +64,8 @@ def setting(env: str, default: Any, help: str, *, kind: type = str, low: int | N
 def _allowed(meta: Mapping) -> str:
     """What a variable may hold, in words."""
     kind, low, high = meta["kind"], meta["low"], meta["high"]
+    if meta["allowed"]:
+        return meta["allowed"]
     if meta["choices"]:
         return "one of " + ", ".join(meta["choices"])
     if kind is int:
@@ -140,6 +144,16 @@ class Settings:
                                "answer is given instead", kind=int, low=1, high=3600)
     llm_retries: int = setting("QA_LLM_RETRIES", 1, "times a failed call to the chat model is tried again",
                                kind=int, low=0, high=5)
+    store: str = setting("QA_STORE", "local", "where the index lives: the QA_INDEX folder (local) or Milvus "
+                         "(docs/scaling.md)",
+                         allowed="local, milvus://HOST:PORT/COLLECTION, milvus+https://HOST:PORT/COLLECTION, "
+                                 "or a Milvus Lite folder: milvus-lite:PATH.db (or PATH.db)")
+    store_timeout: int = setting("QA_STORE_TIMEOUT", 10, "seconds one request to a QA_STORE database may take",
+                                 kind=int, low=1, high=3600)
+    milvus_token: str = setting("QA_MILVUS_TOKEN", "", "Milvus token (or USER:PASSWORD); never logged",
+                                secret=True)
+    milvus_user: str = setting("QA_MILVUS_USER", "", "Milvus user name, with QA_MILVUS_PASSWORD")
+    milvus_password: str = setting("QA_MILVUS_PASSWORD", "", "Milvus password; never logged", secret=True)
 
     @classmethod
     def get(cls, name: str, environ: Mapping[str, str] | None = None, default: Any = MISSING) -> Any:

@@ -19,13 +19,14 @@ from pathlib import Path
 from ..answering.answer import Answer
 from ..answering.readers import make_reader
 from ..answering.reader import Reader
-from ..errors import QuestionError
+from ..errors import QuestionError, StoreError
 from ..ingest.corpus import load_corpus
 from ..ingest.text import clean_question
 from ..search.embeddings import ArrayEmbeddings, MiniLMEmbeddings
 from ..search.index import IndexSettings, PassageIndex
 from ..search.changes import Change, add_documents, remove_document
-from ..search.lifecycle import BuildReport, open_or_build_index
+from ..search.lifecycle import BuildReport
+from ..search.stores import LocalStore, Store, open_store
 from ..settings import Settings
 
 RAW_LENGTH_FACTOR = 4      # a question longer than this many times the limit is refused before cleaning
@@ -86,7 +87,8 @@ def written_reader(llm, index: PassageIndex, embeddings: ArrayEmbeddings, fallba
 
     timeout_s = Settings.get("llm_timeout")
     model = load_chat_model(llm, timeout_s=timeout_s)
-    scorers = [OverlapScorer(), EmbeddingScorer(embeddings, index)]
+    # An index in a vector database keeps its sentence vectors there: the scorer embeds the few it needs.
+    scorers = [OverlapScorer(), EmbeddingScorer(embeddings, index if isinstance(index, PassageIndex) else None)]
     if getattr(fallback, "model", None) is not None:   # the span reader's model: its evidence too
         scorers.append(SpanScorer(fallback.model))
     verifier = Verifier(scorers)
@@ -101,14 +103,16 @@ class Answerer:
 
     def __init__(self, index: PassageIndex, embeddings: ArrayEmbeddings, *, reader: Reader | None = None,
                  k: int | None = None, report: BuildReport | None = None, corpus_dir=None, index_dir=None,
-                 retriever=None, llm=None):
-        """``retriever``: any LangChain ``BaseRetriever`` whose documents carry the metadata
-        :mod:`qa.search.retriever` documents (e.g. one over a Qdrant or OpenSearch collection, see
-        ``docs/scaling.md``); default: :class:`~qa.search.retriever.HybridRetriever` over ``index``.
+                 retriever=None, llm=None, store: Store | None = None):
+        """``index``: a :class:`~qa.search.index.PassageIndex`, or the index a :class:`~qa.search.stores.Store`
+        returned (anything with ``documents`` and ``stats``). ``retriever``: any LangChain ``BaseRetriever``
+        whose documents carry the metadata :mod:`qa.search.retriever` documents; default:
+        :class:`~qa.search.retriever.HybridRetriever` over ``index``.
         ``llm``: a chat model that writes the answers (``"provider:model"``, e.g. ``"ollama:llama3.2"``,
         or a LangChain ``BaseChatModel``; see :func:`written_reader`), with ``reader`` (default: the
         extractive one) as the fallback; ``None`` or ``""``: answers are quoted by ``reader``.
-        (``QA_LLM`` is read by ``qa.ask``, the CLI and the chat window, not here.)"""
+        (``QA_LLM`` is read by ``qa.ask``, the CLI and the chat window, not here.) ``store``: where
+        ``index`` lives (:class:`~qa.search.stores.Store`), when it came from one."""
         from ..answering.chain import build_chain, retrieval_chain
         from ..search.retriever import HybridRetriever
 
@@ -125,28 +129,33 @@ class Answerer:
         self._changes = threading.Lock()
         self.corpus_dir = Path(corpus_dir) if corpus_dir else None
         self.index_dir = Path(index_dir) if index_dir else None
+        self.store = store
 
     @classmethod
     def from_corpus(cls, corpus_dir=None, index_dir=None, *, embeddings: ArrayEmbeddings | None = None,
                     settings: IndexSettings = IndexSettings(), rebuild: str = "auto", reader: Reader | None = None,
-                    k: int | None = None, progress=None, retriever=None, on_wait=None, llm=None) -> "Answerer":
+                    k: int | None = None, progress=None, retriever=None, on_wait=None, llm=None,
+                    store=None) -> "Answerer":
         """Load (or build, when missing or out of date) the index of ``corpus_dir`` in ``index_dir``
-        (defaults: ``QA_CORPUS`` and ``QA_INDEX``). ``on_wait`` hears when another process is
-        building the same index and this one waits for it; ``llm`` as in :class:`Answerer`."""
+        (defaults: ``QA_CORPUS`` and ``QA_INDEX``), or in ``store`` (a ``QA_STORE`` value or a
+        :class:`~qa.search.stores.Store`; default: the ``QA_STORE`` setting, the local folder when unset).
+        ``on_wait`` hears when another process is building the same local index and this one waits for
+        it; ``llm`` as in :class:`Answerer`."""
         corpus_dir = Path(corpus_dir) if corpus_dir is not None else Settings.get("corpus")
         index_dir = Path(index_dir) if index_dir is not None else Settings.get("index")
+        store = open_store(store, index_dir)
         embeddings = embeddings or MiniLMEmbeddings()
         corpus = load_corpus(corpus_dir)
-        index, report = open_or_build_index(corpus, index_dir, embeddings, settings, rebuild=rebuild,
-                                            progress=progress, on_wait=on_wait)
+        index, report = store.open_or_build(corpus, embeddings, settings, rebuild=rebuild, progress=progress,
+                                            on_wait=on_wait)
+        k = k or Settings.get("top_k")
         return cls(index, embeddings, reader=reader, k=k, report=report, corpus_dir=corpus_dir, index_dir=index_dir,
-                   retriever=retriever, llm=llm)
+                   retriever=retriever or store.retriever(index, embeddings, k), llm=llm, store=store)
 
     @property
     def stats(self) -> dict:
         """Documents, passages and sentences in the index, and the kind of vector search."""
-        return {"documents": len(self.index.documents), "passages": len(self.index.passages),
-                "sentences": len(self.index.sentences), "vector_index": self.index.kind}
+        return dict(self.index.stats)
 
     def add_documents(self, files, progress=None) -> Change:
         """Add files (``(name, bytes)`` pairs) to the corpus folder and the index
@@ -165,6 +174,10 @@ class Answerer:
 
         if self.corpus_dir is None or self.index_dir is None:
             raise ValueError("This Answerer was not loaded from folders (use Answerer.from_corpus) and can't change them.")
+        if self.store is not None and not isinstance(self.store, LocalStore):
+            raise StoreError(self.store.name, "adding or removing documents here works with the local index only.",
+                             hint="Change the corpus folder and run `qa index --store ...`: answerers using the store "
+                                  "see the new index from their next question.")
         with self._changes:
             change = operation(self.corpus_dir, self.index_dir, what, self.embeddings, self.index.settings,
                                progress=progress)
@@ -211,12 +224,12 @@ _cache_lock = threading.Lock()
 
 
 def get_answerer(corpus_dir=None, index_dir=None) -> Answerer:
-    """A shared :class:`Answerer` per (corpus, index) folder pair and ``QA_LLM``, loaded on first use."""
+    """A shared :class:`Answerer` per (corpus, index) folder pair, ``QA_LLM`` and ``QA_STORE``, loaded on first use."""
     key = (str(Path(corpus_dir or Settings.get("corpus")).resolve()),
-           str(Path(index_dir or Settings.get("index")).resolve()), Settings.get("llm"))
+           str(Path(index_dir or Settings.get("index")).resolve()), Settings.get("llm"), Settings.get("store"))
     with _cache_lock:
         if key not in _cache:
-            _cache[key] = Answerer.from_corpus(key[0], key[1], llm=key[2])
+            _cache[key] = Answerer.from_corpus(key[0], key[1], llm=key[2], store=key[3])
         return _cache[key]
 
 

@@ -38,6 +38,8 @@ halves_questions_option = click.option("--questions", type=click.Path(path_type=
     "questions", "JSONL set over --corpus; only its dev split is fitted on."))
 llm_option = click.option("--llm", help=_from_env("llm", "Chat model that writes the answer (provider:model, e.g. "
                                                   "ollama:llama3.2), each sentence checked against its source."))
+store_option = click.option("--store", help=_from_env("store", "Where the index lives: local (the --index folder), "
+                                                      "milvus://HOST:PORT/COLLECTION or milvus-lite:PATH.db."))
 
 
 def fail(exc: QAError) -> NoReturn:
@@ -94,47 +96,30 @@ def cli(verbose):
     configure_logging(verbose)
 
 
-def index_summary(index_dir, idx, report) -> dict:
-    """What ``qa index --json`` prints: the action, the counts, and every file not indexed with its reason."""
-    return {"action": report.action, "index": str(index_dir), "documents": len(idx.documents),
-            "passages": len(idx.passages), "sentences": len(idx.sentences), "embedded": report.embedded_sentences,
-            "reused": report.reused_sentences, "reason": report.reason,
-            "skipped": [problem.to_dict() for problem in report.skipped]}
-
-
-def index_message(summary: dict) -> str:
-    """One line saying what ``qa index`` did (information, not a warning)."""
-    n = summary["documents"]
-    line = (f"{summary['action'].capitalize()} the index in {summary['index']}: {n} document{'s' if n != 1 else ''}, "
-            f"{summary['passages']} passages, {summary['sentences']} sentences "
-            f"({summary['embedded']} embedded, {summary['reused']} reused)")
-    if summary["reason"]:
-        line += f"; {summary['reason']}"
-    skipped = len(summary["skipped"])
-    return line + (f"; {skipped} file{'s' if skipped != 1 else ''} skipped (listed above)." if skipped else ".")
-
-
 @cli.command()
 @corpus_option
 @index_option
+@store_option
 @click.option("--rebuild", is_flag=True, help="Embed every document again, even unchanged ones.")
 @click.option("--json", "as_json", is_flag=True, help="Print what was done, and every file skipped with its reason, as JSON.")
-def index(corpus_dir, index_dir, rebuild, as_json):
-    """Build or update the index of CORPUS in INDEX (only changed documents are embedded)."""
+def index(corpus_dir, index_dir, store, rebuild, as_json):
+    """Build or update the index of CORPUS in INDEX or STORE (only changed documents are embedded)."""
     from ..ingest.corpus import load_corpus
     from ..search.embeddings import MiniLMEmbeddings
-    from ..search.lifecycle import open_or_build_index
+    from ..search.stores import open_store
+    from .terminal import index_message, index_summary
 
-    corpus_dir, index_dir = _setting(corpus_dir, "corpus"), _setting(index_dir, "index")
+    corpus_dir, index_dir, store = _setting(corpus_dir, "corpus"), _setting(index_dir, "index"), _setting(store, "store")
     try:
+        where = open_store(store, index_dir)
         corpus = load_corpus(corpus_dir)
         emb = MiniLMEmbeddings()
-        idx, report = open_or_build_index(corpus, index_dir, emb, rebuild="always" if rebuild else "auto",
+        idx, report = where.open_or_build(corpus, emb, rebuild="always" if rebuild else "auto",
                                           progress=_progress_bar("Embedding"), on_wait=_say_waiting)
         emb.warm_up()  # exports the query encoder now rather than on the first question
     except QAError as exc:
         fail(exc)
-    summary = index_summary(index_dir, idx, report)
+    summary = index_summary(where.name, idx, report)
     if as_json:
         click.echo(json.dumps(summary, indent=2, ensure_ascii=False))
         return
@@ -146,16 +131,17 @@ def index(corpus_dir, index_dir, rebuild, as_json):
 @click.argument("question")
 @corpus_option
 @index_option
+@store_option
 @click.option("--json", "as_json", is_flag=True, help="Print the answer and citations as JSON.")
 @click.option("--no-rebuild", is_flag=True, help="Fail instead of building a missing or stale index.")
 @click.option("-k", "--top-k", type=click.IntRange(1, MAX_TOP_K), help=_from_env("top_k", "Passages to retrieve."))
 @llm_option
-def ask(question, corpus_dir, index_dir, as_json, no_rebuild, top_k, llm):
+def ask(question, corpus_dir, index_dir, store, as_json, no_rebuild, top_k, llm):
     """Answer QUESTION from the documents, citing the passages used."""
     from .api import Answerer, validate_question
 
     corpus_dir, index_dir, top_k = _setting(corpus_dir, "corpus"), _setting(index_dir, "index"), _setting(top_k, "top_k")
-    llm = _setting(llm, "llm")
+    llm, store = _setting(llm, "llm"), _setting(store, "store")
     try:
         validate_question(question)
         if llm:
@@ -164,7 +150,7 @@ def ask(question, corpus_dir, index_dir, as_json, no_rebuild, top_k, llm):
             parse_spec(llm)   # a malformed --llm fails before anything is loaded
         bot = Answerer.from_corpus(corpus_dir, index_dir, rebuild="never" if no_rebuild else "auto", k=top_k,
                                    progress=_progress_bar("Embedding"), on_wait=_say_waiting,
-                                   llm=llm)
+                                   llm=llm, store=store)
         answer = bot.ask(question)
     except QAError as exc:
         fail(exc)

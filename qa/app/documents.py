@@ -3,9 +3,10 @@ and uploads and removals through an :class:`~qa.app.api.Answerer`, each turned i
 message per file that people can read. No Gradio here: :mod:`qa.app.documents_panel` wires
 these into the page, and they are tested without a browser.
 
+    >>> from collections import Counter
     >>> from types import SimpleNamespace as NS
     >>> index = NS(documents=[NS(source="moon.pdf", added="2026-03-01T09:30:00+00:00")],
-    ...            passages=[NS(source="moon.pdf")] * 3)
+    ...            passage_counts=lambda: Counter({"moon.pdf": 3}))
     >>> document_rows(index)[0].cells()
     ['moon.pdf', 'PDF', 3, '2026-03-01 09:30 UTC']
     >>> outcome_html(Outcome([("rejected", "evil.exe: is not a supported type (.exe).")]))
@@ -16,7 +17,6 @@ from __future__ import annotations
 
 import logging
 import os
-from collections import Counter
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -83,7 +83,7 @@ class DocumentRow:
 
 def document_rows(index) -> list[DocumentRow]:
     """The documents of ``index`` in its order, each with its number of passages."""
-    counts = Counter(p.source for p in index.passages)
+    counts = index.passage_counts()
     return [DocumentRow(d.source, format_name(d.source), counts[d.source], getattr(d, "added", ""))
             for d in index.documents]
 
@@ -140,7 +140,7 @@ def read_upload(path, max_bytes: int, upload_root: Path | None = None) -> tuple[
 
 
 def _passages_of(index, name: str) -> int:
-    return sum(1 for p in index.passages if p.source == name)
+    return index.passage_counts()[name]
 
 
 def _change_lines(change: Change, originals: dict[str, str]) -> list[tuple[str, str]]:

@@ -63,14 +63,17 @@ def run_ui(corpus: Path, index: Path, host: str, port: int, echo=print, llm=None
     from . import gradio_app
     from .api import Answerer
 
-    echo(f"Loading {corpus} (index in {index}) ...")
+    from ..search.stores import open_store
+
+    store = open_store(s.store, index)    # QA_STORE: the index folder, or a vector database
+    echo(f"Loading {corpus} (index in {store.name}) ...")
     llm = s.llm if llm is None else llm
     if llm:
         from ..answering.chat_model import parse_spec
 
         parse_spec(llm)   # a malformed spec fails before anything is loaded
         echo(f"Answers are written by {llm} and checked sentence by sentence against the passages they cite.")
-    answerer = Answerer.from_corpus(corpus, index, k=s.top_k, on_wait=echo, llm=llm)
+    answerer = Answerer.from_corpus(corpus, index, k=s.top_k, on_wait=echo, llm=llm, store=store)
     answerer.warm_up()
     try:
         demo = gradio_app.build_demo(answerer, examples=examples_for(answerer), corpus_name=Path(corpus).resolve().name,

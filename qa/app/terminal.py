@@ -1,5 +1,5 @@
-"""An answer for the terminal (``qa ask``): its text, what a written answer's check removed, the
-sources with their highlights between ``>>`` and ``<<``.
+"""What the terminal shows: an answer (``qa ask``): its text, what a written answer's check removed,
+the sources with their highlights between ``>>`` and ``<<``; and what ``qa index`` did.
 
     >>> from qa.answering.answer import Answer, Citation
     >>> c = Citation("a.txt", "Crows are clever. They use tools.", 0, 33, [(18, 33)], 0.7)
@@ -40,3 +40,25 @@ def render_answer(answer) -> str:
         out.append(text[last:])
         lines.append("    " + " ".join("".join(out).split()))
     return "\n".join(lines)
+
+
+def index_summary(where: str, idx, report) -> dict:
+    """What ``qa index --json`` prints: the action, the counts, and every file not indexed with its reason.
+    ``where`` names the index (its folder, or the store of ``QA_STORE``)."""
+    stats = idx.stats
+    return {"action": report.action, "index": str(where), "documents": stats["documents"],
+            "passages": stats["passages"], "sentences": stats["sentences"], "embedded": report.embedded_sentences,
+            "reused": report.reused_sentences, "reason": report.reason,
+            "skipped": [problem.to_dict() for problem in report.skipped]}
+
+
+def index_message(summary: dict) -> str:
+    """One line saying what ``qa index`` did (information, not a warning)."""
+    n = summary["documents"]
+    line = (f"{summary['action'].capitalize()} the index in {summary['index']}: {n} document{'s' if n != 1 else ''}, "
+            f"{summary['passages']} passages, {summary['sentences']} sentences "
+            f"({summary['embedded']} embedded, {summary['reused']} reused)")
+    if summary["reason"]:
+        line += f"; {summary['reason']}"
+    skipped = len(summary["skipped"])
+    return line + (f"; {skipped} file{'s' if skipped != 1 else ''} skipped (listed above)." if skipped else ".")

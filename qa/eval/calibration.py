@@ -84,7 +84,7 @@ def gather(reader, datasets: list[Dataset], work: Path, echo: Callable[[str], No
     embeddings = None
     for ds in datasets:
         bot = Answerer.from_corpus(ds.corpus, work / f"{ds.name}-index", embeddings=embeddings,
-                                   reader=reader)
+                                   reader=reader, store="local")   # scratch corpora stay local
         embeddings = bot.embeddings
         for half in HALVES:
             qs = ds.questions[half]

@@ -129,7 +129,8 @@ def run_evaluation(config: EvalConfig, echo: Callable[[str], None] = print, answ
     from ..ingest.corpus import load_corpus
 
     corpus_dir, index_dir, questions, name = prepare(config)
-    bot = answerer or Answerer.from_corpus(corpus_dir, index_dir, k=config.k)
+    # A SQuAD file is a scratch corpus: its index stays local whatever QA_STORE says.
+    bot = answerer or Answerer.from_corpus(corpus_dir, index_dir, k=config.k, store="local" if config.squad else None)
     bot.warm_up()
     results = {"qa": run(asker(bot), questions, progress=True, desc="qa")}
     if config.extractive:

@@ -22,6 +22,7 @@ Persistence lives in :mod:`qa.search.storage`.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
@@ -125,6 +126,23 @@ class PassageIndex:
             return np.zeros((0, self.model.dimension), dtype=np.float32)
         return self.vectors.reconstruct_batch(ids)
 
+    def document_sentences(self) -> dict[str, tuple[str, list[int]]]:
+        """``{source: (content hash, its sentence ids)}`` of every document."""
+        out = {d.source: (d.sha256, []) for d in self.documents}
+        for sid, s in enumerate(self.sentences):
+            out[self.documents[s.doc].source][1].append(sid)
+        return out
+
+    def passage_counts(self) -> Counter:
+        """Passages per document source."""
+        return Counter(p.source for p in self.passages)
+
+    @property
+    def stats(self) -> dict:
+        """Documents, passages and sentences, and the kind of vector search."""
+        return {"documents": len(self.documents), "passages": len(self.passages),
+                "sentences": len(self.sentences), "vector_index": self.kind}
+
     def all_sentence_vectors(self) -> np.ndarray:
         """Every stored sentence vector, in id order."""
         n = self.vectors.ntotal
@@ -139,25 +157,21 @@ class BuildStats:
     reused_sentences: int
 
 
-def _reusable(corpus: Corpus, chunks: Chunks, previous: PassageIndex | None, embeddings: ArrayEmbeddings,
+def _reusable(corpus: Corpus, chunks: Chunks, previous, embeddings: ArrayEmbeddings,
               settings: IndexSettings) -> dict[int, int]:
     """Chunk ``corpus`` into ``chunks``; return ``{new sentence id: old sentence id}`` for the
     documents whose content hash is unchanged in ``previous`` (same model and settings)."""
     reuse: dict[int, int] = {}
-    old_hash: dict[str, str] = {}
-    old_sentences_by_doc: dict[str, list[int]] = {}
+    old: dict[str, tuple[str, list[int]]] = {}
     if previous is not None and previous.model == embeddings.model_info and \
             previous.settings.identity() == settings.identity():
-        old_hash = {d.source: d.sha256 for d in previous.documents}
-        for sid, s in enumerate(previous.sentences):
-            old_sentences_by_doc.setdefault(previous.documents[s.doc].source, []).append(sid)
+        old = previous.document_sentences()
     for doc_index, doc in enumerate(corpus.documents):
         first = len(chunks.sentences)
         append_document(chunks, doc_index, doc, settings.chunking)
-        if old_hash.get(doc.source) == doc.sha256:
-            old_ids = old_sentences_by_doc.get(doc.source, [])
-            if len(old_ids) == len(chunks.sentences) - first:
-                reuse.update(zip(range(first, len(chunks.sentences)), old_ids))
+        old_hash, old_ids = old.get(doc.source, (None, []))
+        if old_hash == doc.sha256 and len(old_ids) == len(chunks.sentences) - first:
+            reuse.update(zip(range(first, len(chunks.sentences)), old_ids))
     return reuse
 
 
@@ -174,13 +188,13 @@ def dated(documents: list[Document], previous: PassageIndex | None, now: str | N
     return [d if d.added else replace(d, added=known.get((d.source, d.sha256)) or now) for d in documents]
 
 
-def build_index(corpus: Corpus, embeddings: ArrayEmbeddings, settings: IndexSettings = IndexSettings(),
-                previous: PassageIndex | None = None,
-                progress: Progress | None = None) -> tuple[PassageIndex, BuildStats]:
-    """Chunk and embed ``corpus``. With ``previous`` (an index of the same model and
-    settings), documents whose content hash is unchanged keep their vectors: only
-    new or changed documents are embedded. Each document keeps its date added from
-    ``previous`` while its file is unchanged (:func:`dated`)."""
+def embed_corpus(corpus: Corpus, embeddings: ArrayEmbeddings, settings: IndexSettings = IndexSettings(),
+                 previous=None, progress: Progress | None = None) -> tuple[Chunks, np.ndarray, BuildStats]:
+    """Chunk ``corpus`` and embed every sentence: the passages, one unit vector per sentence,
+    and what was embedded. ``previous`` (a :class:`PassageIndex`, or any object with its
+    ``model``, ``settings``, :meth:`~PassageIndex.document_sentences` and
+    :meth:`~PassageIndex.sentence_vectors`, such as an index in a vector database) lends the
+    vectors of documents whose content hash is unchanged."""
     chunks = Chunks()
     reuse = _reusable(corpus, chunks, previous, embeddings, settings)
     vectors = np.zeros((len(chunks.sentences), embeddings.model_info.dimension), dtype=np.float32)
@@ -200,7 +214,19 @@ def build_index(corpus: Corpus, embeddings: ArrayEmbeddings, settings: IndexSett
         vectors[batch] = as_unit_rows(embeddings.embed_array(texts_of(batch)))
         if progress:
             progress(lo + len(batch), len(todo))
+    return chunks, vectors, BuildStats(embedded_sentences=len(todo), reused_sentences=len(reuse))
+
+
+def build_index(corpus: Corpus, embeddings: ArrayEmbeddings, settings: IndexSettings = IndexSettings(),
+                previous: PassageIndex | None = None,
+                progress: Progress | None = None) -> tuple[PassageIndex, BuildStats]:
+    """Chunk and embed ``corpus`` (:func:`embed_corpus`), then index it: FAISS over the sentence
+    vectors, BM25 over the passages. With ``previous`` (an index of the same model and
+    settings), documents whose content hash is unchanged keep their vectors: only
+    new or changed documents are embedded. Each document keeps its date added from
+    ``previous`` while its file is unchanged (:func:`dated`)."""
+    chunks, vectors, stats = embed_corpus(corpus, embeddings, settings, previous, progress)
     lexical = LexicalIndex.build([p.search_text() for p in chunks.passages])
     index = PassageIndex(dated(corpus.documents, previous), chunks, make_vector_index(vectors, settings), lexical,
                          embeddings.model_info, settings)
-    return index, BuildStats(embedded_sentences=len(todo), reused_sentences=len(reuse))
+    return index, stats

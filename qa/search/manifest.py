@@ -15,7 +15,7 @@ import re
 from datetime import datetime, timezone
 from pathlib import Path
 
-from ..errors import IndexCorruptError, IndexMissingError
+from ..errors import IndexCorruptError, IndexMismatchError, IndexMissingError
 from .embeddings import ModelInfo
 from .index import IndexSettings, PassageIndex
 
@@ -110,14 +110,21 @@ def read_manifest(index_dir) -> tuple[Path, dict]:
     if not isinstance(manifest, dict):
         raise IndexCorruptError(path, "is not a JSON object.")
     if manifest.get("format") == FORMAT and manifest.get("format_version") == FORMAT_VERSION:
-        problem = _shape_problem(manifest)
+        problem = shape_problem(manifest)
         if problem:
             raise IndexCorruptError(path, f"has {problem} (edited by hand?).")
     return folder, manifest
 
 
-def _shape_problem(manifest: dict) -> str | None:
-    """What is malformed in a manifest of this format version (so later code may trust it), or ``None``."""
+def mismatch_error(where: str, problem: str) -> IndexMismatchError:
+    """The error for an index at ``where`` that :func:`manifest_problem` found ``problem`` with."""
+    return IndexMismatchError(f"The index in {where} was {problem}." if problem.startswith("built")
+                              else f"The index in {where} is {problem}.", hint="Rebuild it with `qa index --rebuild`.")
+
+
+def shape_problem(manifest: dict, files: bool = True) -> str | None:
+    """What is malformed in a manifest of this format version (so later code may trust it), or
+    ``None``; ``files=False`` for an index kept in a database (no files to list)."""
     model = manifest.get("model")
     if not isinstance(model, dict) or set(model) != {"name", "dimension", "fingerprint"} or \
             not isinstance(model["name"], str) or type(model["dimension"]) is not int or \
@@ -127,6 +134,8 @@ def _shape_problem(manifest: dict) -> str | None:
         IndexSettings.from_dict(manifest["settings"])
     except (KeyError, TypeError, ValueError):
         return "a malformed 'settings' entry"
+    if not files:
+        return None
     files = manifest.get("files")
     if not isinstance(files, dict) or not all(
             isinstance(rel, str) and isinstance(meta, dict) and type(meta.get("bytes")) is int

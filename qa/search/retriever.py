@@ -23,6 +23,7 @@ from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict, Field
 
+from ..ingest.chunking import Passage
 from ..settings import MAX_TOP_K
 from .embeddings import ArrayEmbeddings
 from .index import PassageIndex
@@ -30,15 +31,12 @@ from .index import PassageIndex
 CANDIDATES_PER_RESULT = 3   # sentences fetched from FAISS per passage asked for (at least fetch_k)
 
 
-class HybridRetriever(BaseRetriever):
-    """Top-``k`` passages by ``dense + lexical_weight * bm25 / max(bm25)``.
-
-    The dense score of a passage is the best cosine between the query and any
-    of its sentences."""
+class FusedRetriever(BaseRetriever):
+    """What every retriever scoring passages with :func:`fuse` shares: the embeddings, ``k``,
+    ``fetch_k`` (candidates from each search) and ``lexical_weight``. Subclasses implement :meth:`search`."""
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
 
-    index: PassageIndex
     embeddings: ArrayEmbeddings
     k: int = Field(default=4, ge=1, le=MAX_TOP_K)
     fetch_k: int = Field(default=40, ge=1)
@@ -47,6 +45,19 @@ class HybridRetriever(BaseRetriever):
     def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun | None = None,
                                 **kwargs: Any) -> list[Document]:
         return self.search(query, k=kwargs.get("k", self.k))
+
+    def search(self, query: str, k: int | None = None) -> list[Document]:
+        """The top ``k`` passages for ``query`` (default ``self.k``), best first."""
+        raise NotImplementedError
+
+
+class HybridRetriever(FusedRetriever):
+    """Top-``k`` passages by ``dense + lexical_weight * bm25 / max(bm25)``.
+
+    The dense score of a passage is the best cosine between the query and any
+    of its sentences."""
+
+    index: PassageIndex
 
     def search(self, query: str, k: int | None = None) -> list[Document]:
         """The top ``k`` passages for ``query`` (default ``self.k``), best first, as LangChain
@@ -67,21 +78,32 @@ class HybridRetriever(BaseRetriever):
         candidates = sorted(candidates)
         sids = sorted({s for p in candidates for s in index.passages[p].sentence_ids})
         cos = dict(zip(sids, (index.sentence_vectors(sids) @ qvec).tolist()))
-        scored = []
-        for p in candidates:
-            passage = index.passages[p]
-            dense = max(cos[s] for s in passage.sentence_ids)
-            lex = float(lexical[p]) / top_lex if top_lex > 0 else 0.0
-            scored.append((dense + self.lexical_weight * lex, dense, lex, passage))
-        scored.sort(key=lambda t: (-t[0], t[3].id))
-        out = []
-        for score, dense, lex, p in scored[:k]:
-            sentences = [[s, index.sentences[s].start, index.sentences[s].end, round(cos[s], 6)]
-                         for s in p.sentence_ids]
-            out.append(Document(
-                page_content=p.text, id=str(p.id),
-                metadata={"passage_id": p.id, "source": p.source, "title": p.title, "section": p.section,
-                          "page": p.page, "start": p.start, "end": p.end, "score": round(score, 6),
-                          "dense_score": round(dense, 6), "lexical_score": round(lex, 6),
-                          "sentences": sentences}))
-        return out
+        spans = {s: (index.sentences[s].start, index.sentences[s].end) for s in sids}
+        lex = {p: float(lexical[p]) for p in candidates}
+        return fuse([index.passages[p] for p in candidates], cos, spans, lex, top_lex, self.lexical_weight, k)
+
+
+def fuse(passages: list[Passage], cos: dict[int, float], spans: dict[int, tuple[int, int]],
+         lexical: dict[int, float], top_lex: float, lexical_weight: float, k: int) -> list[Document]:
+    """The top ``k`` of candidate ``passages`` by ``dense + lexical_weight * bm25 / top_lex``, as documents.
+
+    ``cos``: cosine of each of their sentences with the question; ``spans``: each sentence's
+    ``(start, end)``; ``lexical``: BM25 score per passage id (missing = 0); ``top_lex``: the best
+    BM25 score of any passage. Ties go to the lower passage id. Any retriever that fills these
+    from its own engine returns what :class:`HybridRetriever` returns."""
+    scored = []
+    for passage in passages:
+        dense = max(cos[s] for s in passage.sentence_ids)
+        lex = lexical.get(passage.id, 0.0) / top_lex if top_lex > 0 else 0.0
+        scored.append((dense + lexical_weight * lex, dense, lex, passage))
+    scored.sort(key=lambda t: (-t[0], t[3].id))
+    out = []
+    for score, dense, lex, p in scored[:k]:
+        sentences = [[s, spans[s][0], spans[s][1], round(cos[s], 6)] for s in p.sentence_ids]
+        out.append(Document(
+            page_content=p.text, id=str(p.id),
+            metadata={"passage_id": p.id, "source": p.source, "title": p.title, "section": p.section,
+                      "page": p.page, "start": p.start, "end": p.end, "score": round(score, 6),
+                      "dense_score": round(dense, 6), "lexical_score": round(lex, 6),
+                      "sentences": sentences}))
+    return out

@@ -31,13 +31,14 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
 
-from ..errors import IndexCorruptError, IndexMismatchError, IndexMissingError, IndexProblem
+from ..errors import IndexCorruptError, IndexMissingError, IndexProblem
 from ..ingest.chunking import Chunks, Passage, Sentence
 from ..ingest.document import Document, Section
 from .embeddings import ModelInfo
 from .index import IndexSettings, PassageIndex
 from .lexical import LexicalIndex
-from .manifest import CURRENT, current_name, make_manifest, manifest_problem, read_manifest, verify_files
+from .manifest import (CURRENT, current_name, make_manifest, manifest_problem, mismatch_error, read_manifest,
+                       verify_files)
 
 logger = logging.getLogger(__name__)
 
@@ -241,9 +242,7 @@ def _load_generation(index_dir, *, model: ModelInfo | None, settings: IndexSetti
     folder, manifest = read_manifest(index_dir)
     problem = manifest_problem(manifest, model, settings)
     if problem:
-        raise IndexMismatchError(f"The index in {str(index_dir)!r} was {problem}." if problem.startswith("built")
-                                 else f"The index in {str(index_dir)!r} is {problem}.",
-                                 hint="Rebuild it with `qa index --rebuild`.")
+        raise mismatch_error(repr(str(index_dir)), problem)
     if verify:
         verify_files(folder, manifest)
     documents, chunks = _read_chunks(folder)
