@@ -253,11 +253,12 @@ def calibrate(reader_kind, squad, questions, corpus_dir, work, seed, write):
     reader = make_reader(reader_kind)
     weights, report = run_calibration(reader, datasets, work, seed=seed, echo=lambda m: click.echo(m, err=True))
     click.echo(json.dumps({"weights": weights.to_dict(), **report}, indent=2))
-    path = save(weights, report, None if write else Path(work) / f"{reader_kind}.json")
-    shipped = Weights.load(reader=reader_kind)
+    shipped = Weights.load(reader=reader_kind)     # read before --write replaces it
     same = (shipped.sentence, shipped.confidence, shipped.bias, shipped.threshold, shipped.second_ratio) == \
         (weights.sentence, weights.confidence, weights.bias, weights.threshold, weights.second_ratio)
-    click.echo(f"Wrote {path}; the weights are {'the same as' if same else 'not the same as'} "
+    path = save(weights, report, None if write else Path(work) / f"{reader_kind}.json")
+    was = "were" if write else "are"
+    click.echo(f"Wrote {path}; the weights {was} {'the same as' if same else 'not the same as'} the shipped "
                f"{calibration_file(reader_kind)}.", err=True)
 
 
