@@ -54,13 +54,18 @@ def test_abstains_when_the_article_cannot_answer(bundled):
 
 
 def test_follow_ups_use_the_conversation(bundled):
+    """The conversation makes follow-ups answerable: with it they are right (the rate is the
+    quality gate's job; one miss of six is allowed here), without it fewer are."""
     qs = _sample(lambda q: q.type == "followup", 6)
     assert qs
+    right = {"with": 0, "without": 0}
     for q in qs:
         with_history = bundled.ask(q.question, history=q.history)
-        assert not with_history.abstained
-        assert any(contains(with_history.text, ans) for ans in q.answers), (q.question, with_history.text)
         assert len(with_history.query) > len(q.question)
+        right["with"] += not with_history.abstained and any(contains(with_history.text, a) for a in q.answers)
+        alone = bundled.ask(q.question)
+        right["without"] += not alone.abstained and any(contains(alone.text, a) for a in q.answers)
+    assert right["with"] >= len(qs) - 1 and right["with"] > right["without"], right
 
 
 def test_qa_ask_uses_environment_defaults(monkeypatch, bundled_index_dir, bundled):
