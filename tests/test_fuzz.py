@@ -6,6 +6,7 @@ Most examples use the fast hash embeddings; a few use the real model (``slow``).
 
 from __future__ import annotations
 
+import functools
 import tempfile
 from pathlib import Path
 
@@ -13,6 +14,7 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
+from qa.answering.readers import make_reader
 from qa.app.api import Answerer
 from qa.errors import CorpusError, QuestionError
 from qa.ingest.corpus import load_corpus
@@ -58,6 +60,12 @@ FUZZ = dict(deadline=None, database=None, derandomize=True,
             suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much])
 
 
+@functools.cache
+def span_reader():
+    """The default reader, loaded once: the documents and questions are what vary."""
+    return make_reader()
+
+
 def answerer_for(docs, embeddings) -> Answerer | None:
     """An Answerer over ``docs`` (texts written as UTF-8 files), or None when none is usable."""
     with tempfile.TemporaryDirectory() as tmp:
@@ -69,7 +77,7 @@ def answerer_for(docs, embeddings) -> Answerer | None:
         except CorpusError as exc:
             assert "No usable documents" in str(exc)
             return None
-    return Answerer(build_index(corpus, embeddings)[0], embeddings)
+    return Answerer(build_index(corpus, embeddings)[0], embeddings, reader=span_reader())
 
 
 def sentence_questions(bot: Answerer, data) -> list[str]:
@@ -85,7 +93,7 @@ def sentence_questions(bot: Answerer, data) -> list[str]:
 
 # --- tests ---------------------------------------------------------------------------------
 
-@settings(max_examples=60, **FUZZ)
+@settings(max_examples=30, **FUZZ)   # each example runs the span model on up to 6 questions
 @given(docs=documents, questions=st.lists(question, min_size=1, max_size=4), data=st.data())
 def test_invariants_hold_for_random_documents_and_questions(docs, questions, data):
     emb = HashEmbeddings()
