@@ -150,3 +150,24 @@ def test_the_shipped_fit_states_its_data_and_held_out_results():
         test = data["report"][fit]["test"]
         assert test["claims"] > 1000 and 0 <= test["fabricated_passed"] <= 1 and 0 <= test["supported_kept"] <= 1
     assert data["provenance"]["inputs"] and all(len(i["sha256"]) == 64 for i in data["provenance"]["inputs"])
+
+
+def test_a_written_answer_gets_the_exact_phrase_a_kept_claim_states():
+    from langchain_core.language_models import GenericFakeChatModel
+
+    from qa.answering.generative import GenerativeReader
+
+    weights = VerifierWeights(scorers=("overlap", "span"), weights={"span": 8.0}, bias=-4.0)
+    text = passage(start=100)
+    model = GenericFakeChatModel(messages=iter(["Barn owls eat four mice a night [1]. They eat voles [1]."]))
+    reader = GenerativeReader(model, verifier=Verifier([OverlapScorer(), SpanScorer(FakeSpanModel("four mice"))], weights))
+    answer = reader.read("What do owls eat?", [text])
+    assert answer.short_answer == "four mice" and [d.text for d in answer.dropped] == ["They eat voles."]
+    [(a, b)] = answer.citations[0].answer_spans
+    assert answer.citations[0].text[a:b] == "four mice"
+    # a claim that doesn't state the span gives no phrase
+    model = GenericFakeChatModel(messages=iter(["Barn owls eat four mice a night [1]."]))
+    no_span = Verifier([OverlapScorer(), SpanScorer(FakeSpanModel("voles"))],
+                       VerifierWeights(scorers=("overlap", "span"), weights={"overlap": 8.0}, bias=-2.0))
+    answer = GenerativeReader(model, verifier=no_span).read("What do owls eat?", [text])
+    assert not answer.abstained and answer.short_answer == "" and answer.citations[0].answer_spans == []

@@ -216,3 +216,25 @@ class SpanScorer(EvidenceScorer):
                     best = max(best, sigmoid(span.score - w.null))
             out.append(best)
         return out
+
+    def phrase(self, question: str, checks, passages: list[Document]):
+        """The exact phrase of a written answer: of the sentences that support a kept claim, the
+        span the model rates highest over "no answer here", when that claim states it; ``None``
+        when no kept claim states one. A :class:`~qa.answering.reader.ShortAnswer` (document
+        offsets)."""
+        from .reader import ShortAnswer
+
+        windows = self.prepare(EvidenceContext.of(question, passages))
+        best, found = None, None
+        for check in checks:
+            said = fold(check.claim.text).lower()
+            for s in check.evidence:
+                for w in windows.get(s.passage, []):
+                    span = w.best_span(s.start, s.end)
+                    text = passages[s.passage].page_content[span.start:span.end] if span else ""
+                    margin = span.score - w.null if span else 0.0
+                    if text.strip() and fold(text).lower() in said and (best is None or margin > best):
+                        p0 = passages[s.passage].metadata["start"]
+                        best, found = margin, ShortAnswer(s.passage, p0 + span.start, p0 + span.end, text)
+        return found
+

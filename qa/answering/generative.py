@@ -31,6 +31,7 @@ from langchain_core.documents import Document
 from ..errors import LLMError, LLMTimeoutError
 from .answer import Answer, Verification
 from .claims import parse_output
+from .evidence import SpanScorer
 from .llm_call import stream_text
 from .prompt import build_messages
 from .reader import Reader, abstain, citation_of
@@ -110,4 +111,12 @@ class GenerativeReader(Reader):
             answer.verification = Verification()
             return answer
         checks = self.verifier.check(question, passages, parsed.claims)
-        return compose_written(question, query, checks, passages, retrieved, self.unverified)
+        return compose_written(question, query, checks, passages, retrieved, self.unverified,
+                               short=self.phrase(question, checks, passages))
+
+    def phrase(self, question: str, checks: list, passages: list[Document]):
+        """The exact phrase of the answer, when the verifier reads with the span model (its
+        :class:`~qa.answering.evidence.SpanScorer`) and a kept claim states a span; else ``None``."""
+        scorer = next((s for s in self.verifier.scorers if isinstance(s, SpanScorer)), None)
+        kept = [c for c in checks if c.supported]
+        return scorer.phrase(question, kept, passages) if scorer is not None and kept else None

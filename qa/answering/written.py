@@ -13,7 +13,7 @@ from __future__ import annotations
 from langchain_core.documents import Document
 
 from .answer import UNSUPPORTED, Answer, Citation, DroppedSentence, Verification
-from .reader import abstain, citation_of
+from .reader import ShortAnswer, abstain, citation_of
 from .verify import Check
 
 NOTHING_SUPPORTED = ("The model's answer was left out: the passages it cites don't support any of its "
@@ -48,8 +48,9 @@ def _citations(checks: list[Check], passages: list[Document]) -> tuple[list[Cita
 
 
 def compose_written(question: str, query: str, checks: list[Check], passages: list[Document],
-                    retrieved: list[Citation], unverified: str = "drop") -> Answer:
-    """The answer made of the supported claims (see the module docstring)."""
+                    retrieved: list[Citation], unverified: str = "drop", short: ShortAnswer | None = None) -> Answer:
+    """The answer made of the supported claims (see the module docstring); ``short``, the exact
+    phrase a kept claim states, becomes ``short_answer`` and its cited passage's ``answer_spans``."""
     if unverified not in UNVERIFIED_MODES:
         raise ValueError(f"unverified must be one of {UNVERIFIED_MODES}, got {unverified!r}")
     verification = counts(checks)
@@ -72,6 +73,10 @@ def compose_written(question: str, query: str, checks: list[Check], passages: li
         else:
             dropped.append(dropped_of(c))
     confidence = min(c.support for c in checks if c.supported)
+    if short is not None and short.passage in number:
+        p0 = passages[short.passage].metadata["start"]
+        citations[number[short.passage] - 1].answer_spans = [(short.start - p0, short.end - p0)]
     return Answer(question=question, text=text, citations=citations, abstained=False,
                   confidence=round(confidence, 4), query=query, passages=retrieved, dropped=dropped,
-                  verification=verification)
+                  verification=verification,
+                  short_answer=short.text if short is not None and short.passage in number else "")
