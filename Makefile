@@ -27,8 +27,10 @@ index: setup
 eval: setup
 	$(PY) -m qa eval
 
+# this project beside the stock recipe; the numbers go to docs/results/bench.json and the README's table
 bench: setup
-	$(PY) -m benchmarks.run
+	$(PY) -m benchmarks.run --json docs/results/bench.json
+	$(PY) scripts/readme_tables.py
 
 # qa eval on the bundled set, XQuAD (trained on by the span reader), COVID-QA and PolicyQA (held out), the public
 # sets on their test halves (by article; `qa calibrate` fits on the dev halves), PolicyQA's first 600 questions of it;

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+from datetime import date
 import platform
 import statistics
 from pathlib import Path
@@ -107,7 +108,8 @@ def machine_info() -> dict:
     except OSError:
         load = None
     return {"cpu": cpu, "nproc": os.cpu_count(), "mem_gb": mem_gb, "python": platform.python_version(),
-            "platform": platform.platform(), "loadavg_at_start": load, "versions": versions}
+            "platform": platform.platform(), "loadavg_at_start": load, "versions": versions,
+            "date": date.today().isoformat()}
 
 
 def machine_line(info: dict) -> str:

@@ -10,6 +10,8 @@
 * ``verifier``: how the written-answer verifier keeps supported claims and passes fabricated ones on
   the halves it was fitted on and the held-out halves, from the report inside
   ``qa/answering/calibration/verifier.json`` (written by ``qa fit-verifier``);
+* ``bench``: ``make bench`` (this project beside the stock recipe, one run), from
+  ``docs/results/bench.json``;
 * ``settings``: every ``QA_*`` variable, from :func:`qa.settings.variables`.
 
 Each table sits between ``<!-- begin: NAME (scripts/readme_tables.py) -->`` and
@@ -26,6 +28,10 @@ import json
 import re
 import sys
 from pathlib import Path
+
+ROOT_DIR = Path(__file__).resolve().parent.parent
+if str(ROOT_DIR) not in sys.path:
+    sys.path.insert(0, str(ROOT_DIR))   # benchmarks/ and qa/ from this checkout
 
 ROOT = Path(__file__).resolve().parent.parent
 BUNDLED = "bundled"
@@ -70,9 +76,18 @@ ROWS = ["answer accuracy (answerable)", "citation accuracy", "highlight accuracy
 
 
 def _when(reports) -> str:
-    when = sorted({(r["meta"].get("date", "?"), r["meta"].get("machine", "?"), r["meta"].get("load_average"))
-                   for r in reports})
-    return "; ".join(f"{d}, {m}" + (f", load average {load}" if load is not None else "") for d, m, load in when)
+    """When and where the reports were made: one date and machine per group, its load averages."""
+    groups: dict[tuple, list] = {}
+    for r in reports:
+        loads = groups.setdefault((r["meta"].get("date", "?"), r["meta"].get("machine", "?")), [])
+        if r["meta"].get("load_average") is not None:
+            loads.append(r["meta"]["load_average"])
+    parts = []
+    for (d, m), loads in sorted(groups.items()):
+        lo, hi = (min(loads), max(loads)) if loads else (None, None)
+        load = "" if lo is None else f", load average {lo}" if lo == hi else f", load average {lo}–{hi}"
+        parts.append(f"{d}, {m}{load}")
+    return "; ".join(parts)
 
 
 def results_table(report: dict) -> str:
@@ -103,7 +118,8 @@ def public_table(reports: dict[str, dict]) -> str:
         qa, stock = r["systems"]["qa"], r["systems"].get("stock", {})
         held = {True: "no (trained on)", False: "yes"}.get(r["meta"].get("reader_trained_on_this_set"), "?")
         stats = r["meta"]["stats"]
-        lines.append(f"| {label} ({stats['documents']} documents as one corpus, {qa['answerable']} questions) | {held} | "
+        half = f"{r['meta']['split']} half, " if r["meta"].get("split", "all") != "all" else ""
+        lines.append(f"| {label} ({stats['documents']} documents as one corpus, {half}{qa['answerable']} questions) | {held} | "
                      f"{_rate(qa['answer_accuracy'])} / {_rate(stock.get('answer_accuracy'))} | "
                      f"{_rate(qa['citation_accuracy'])} / {_rate(stock.get('citation_accuracy'))} | "
                      f"{_rate(qa.get('short_f1'))} | {_close(r, 'qa')} | {qa['false_abstentions']} of {qa['answerable']} | "
@@ -183,6 +199,16 @@ def settings_table() -> str:
     return "\n".join(lines)
 
 
+def bench_table(bench: dict) -> str:
+    """``make bench``'s tables, as it prints them, with the machine and the date of the run."""
+    from benchmarks.common import machine_line
+    from benchmarks.run import report_table
+
+    when = bench["machine"].get("date", "")
+    return "\n".join([f"{machine_line(bench['machine'])}{', ' + when if when else ''}; {bench['n_questions']} questions, "
+                      f"{bench['repeats']} timed passes after a warm-up pass:", "", report_table(bench)])
+
+
 def tables(results: Path) -> dict[str, str]:
     """Every generated table, by name."""
     reports = {key: json.loads((results / f"{key}.json").read_text(encoding="utf-8"))
@@ -191,6 +217,7 @@ def tables(results: Path) -> dict[str, str]:
     verifier = json.loads((ROOT / "qa" / "answering" / "calibration" / "verifier.json").read_text(encoding="utf-8"))
     return {"verifier": verifier_table(verifier), "results": results_table(reports[BUNDLED]), "public": public_table(reports),
             "types": types_table(reports[BUNDLED]), "calibration": calibration_table(calibration),
+            "bench": bench_table(json.loads((results / "bench.json").read_text(encoding="utf-8"))),
             "settings": settings_table()}
 
 
