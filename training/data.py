@@ -116,8 +116,6 @@ def base_model() -> Path:
 
 
 def sha256(path: Path) -> str:
-    digest = hashlib.sha256()
+    """The SHA-256 of a file's bytes."""
     with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+        return hashlib.file_digest(fh, "sha256").hexdigest()

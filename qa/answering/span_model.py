@@ -70,11 +70,9 @@ class Manifest:
 
 
 def sha256_of(path: Path) -> str:
-    h = hashlib.sha256()
+    """The SHA-256 of a file's bytes."""
     with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
+        return hashlib.file_digest(f, "sha256").hexdigest()
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,6 @@ questions; test halves are the held-out check.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 import subprocess
@@ -28,6 +27,7 @@ from pathlib import Path
 from typing import Callable
 
 from ..answering.weights import Weights, calibration_file
+from ..search.manifest import sha256_file
 from .calibrate import collect
 from .fitting import evaluate_weights, fit, trade_off
 from .questions import Question, load_questions, split_of
@@ -115,14 +115,6 @@ def run_calibration(reader, datasets: list[Dataset], work: Path, seed: int = 0,
     samples = gather(reader, datasets, Path(work), echo)
     weights = replace(fit(reader, samples["dev"], seed=seed), provenance=origin)
     return weights, report_of(reader, weights, samples)
-
-
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def git_commit() -> str:
