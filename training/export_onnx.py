@@ -4,16 +4,18 @@
 
 OUT_DIR then holds ``model.onnx`` (dynamic int8 weights, or fp32 where int8 loses more than
 ``--max-f1-drop`` points of held-out span F1), ``tokenizer.json``, ``README.md`` (the source card plus an
-"ONNX export" section) and ``manifest.json``:
+"ONNX export" section) and ``manifest.json`` in the format ``qa`` reads
+(:class:`qa.answering.span_model.Manifest`), plus how the export was made:
 
-    {"format_version": 1, "model": "model.onnx", "tokenizer": "tokenizer.json",
-     "sha256": {"model.onnx": "...", "tokenizer.json": "..."},
-     "max_length": 256, "stride": 96, "max_answer_tokens": 30, "null_index": 0, "opset": 17,
-     "inputs": [...], "outputs": ["start_logits", "end_logits"],
-     "source_model": {"name": "...", "sha256": "<sha256 of model.safetensors>"},
-     "quantisation": {"method": "dynamic", "weight_type": "QInt8", ...}, ...}
+    {"format_version": 1, "model_file": "model.onnx", "model_sha256": "...",
+     "tokenizer_file": "tokenizer.json", "tokenizer_sha256": "...",
+     "max_length": 256, "stride": 96, "max_answer_tokens": 30,
+     "quantization": "onnxruntime dynamic int8 (QInt8 weights, one scale per output channel)",
+     "source": "<name>, model.safetensors sha256 <...>", "trained_on": [{"file": ..., "sha256": ...}, ...],
+     "export": {"opset": 17, "inputs": [...], "outputs": [...], "quantisation": {...}, ...}}
 
-A loader checks ``format_version`` and both digests before use (``check_manifest``).
+so the folder can replace ``qa/answering/models/minilm-l6-qa-reader/`` as it is.
+``check_manifest`` loads it the way ``qa`` does (both digests checked).
 """
 
 from __future__ import annotations
@@ -27,7 +29,6 @@ from pathlib import Path
 from . import provenance
 from .data import sha256
 
-FORMAT_VERSION = 1
 OPSET = 17
 INPUTS = ["input_ids", "attention_mask", "token_type_ids"]
 OUTPUTS = ["start_logits", "end_logits"]
@@ -95,30 +96,53 @@ def max_logit_gap(model_dir: Path, onnx_path: Path, pairs: list[tuple[str, str]]
     return max(float(np.abs(g - r.numpy())[mask].max()) for g, r in zip(got, (ref.start_logits, ref.end_logits)))
 
 
-def manifest(out: Path, source: Path, quantisation: dict, command: str = "") -> dict:
-    import onnxruntime
+def trained_on(source: Path, data_folder: Path | None = None) -> list[dict]:
+    """``[{"file", "sha256"}]`` of the data ``source`` was trained on: its ``training.json`` when
+    :mod:`training.train_reader` wrote it, else (the shipped model, whose card names them) the
+    training files of the shared data folder, when it is here."""
+    from .data import DataMissing, data_dir, training_files
 
-    return dict(format_version=FORMAT_VERSION, model="model.onnx", tokenizer="tokenizer.json",
-                sha256={n: sha256(out / n) for n in ("model.onnx", "tokenizer.json")}, **RUNTIME, opset=OPSET,
-                inputs=INPUTS, outputs=OUTPUTS,
-                source_model=dict(name=source.name, sha256=provenance.fingerprint(source)),
-                quantisation=dict(quantisation, onnxruntime=onnxruntime.__version__),
-                command=command, git_commit=provenance.git_commit())
+    facts = Path(source) / "training.json"
+    if facts.is_file():
+        digests = json.loads(facts.read_text(encoding="utf-8")).get("data", {})
+    else:
+        try:
+            digests = provenance.file_digests(training_files(data_dir(data_folder)))
+        except DataMissing:
+            return []
+    return [{"file": "/".join(Path(f).parts[-2:]) if Path(f).parent.name == "train" else Path(f).name, "sha256": d}
+            for f, d in digests.items()]
+
+
+def manifest(out: Path, source: Path, quantisation: dict, command: str = "", data_folder: Path | None = None) -> dict:
+    """The manifest ``qa`` reads, plus how the export was made (``export``)."""
+    import onnxruntime
+    from qa.answering.span_model import MANIFEST_VERSION
+
+    q = quantisation
+    scale = "one scale per output channel" if q.get("per_channel") else "one scale per tensor"
+    return dict(format_version=MANIFEST_VERSION, model_file="model.onnx", model_sha256=sha256(out / "model.onnx"),
+                tokenizer_file="tokenizer.json", tokenizer_sha256=sha256(out / "tokenizer.json"),
+                max_length=RUNTIME["max_length"], stride=RUNTIME["stride"], max_answer_tokens=RUNTIME["max_answer_tokens"],
+                quantization=f"onnxruntime dynamic int8 (QInt8 weights, {scale})" if q.get("method") == "dynamic"
+                else "none (fp32)",
+                source=f"{source.name}, model.safetensors sha256 {provenance.fingerprint(source)}",
+                trained_on=trained_on(source, data_folder),
+                export=dict(opset=OPSET, inputs=INPUTS, outputs=OUTPUTS, null_index=RUNTIME["null_index"],
+                            quantisation=dict(q, onnxruntime=onnxruntime.__version__),
+                            command=command, git_commit=provenance.git_commit()))
 
 
 def check_manifest(folder: Path) -> dict:
-    """The manifest of a reader folder, after checking its version and both sha256 digests."""
-    path = Path(folder) / "manifest.json"
-    if not path.is_file():
-        raise ManifestError(f"{folder}: no manifest.json (expected a folder written by training.export_onnx).")
-    m = json.loads(path.read_text(encoding="utf-8"))
-    if m.get("format_version") != FORMAT_VERSION:
-        raise ManifestError(f"{path}: format_version {m.get('format_version')!r}, expected {FORMAT_VERSION}.")
-    for name, digest in m["sha256"].items():
-        got = sha256(Path(folder) / name) if (Path(folder) / name).is_file() else "missing"
-        if got != digest:
-            raise ManifestError(f"{folder}/{name}: sha256 {got[:12]}…, the manifest expects {digest[:12]}….")
-    return m
+    """The manifest of a reader folder, after ``qa`` has loaded it (its version and both digests checked)."""
+    from qa.answering.span_model import SpanModel
+    from qa.errors import ModelError
+
+    try:
+        SpanModel.load(folder)
+    except ModelError as err:
+        raise ManifestError(str(err)) from None
+    return json.loads((Path(folder) / "manifest.json").read_text(encoding="utf-8"))
 
 
 def card_section(quant: dict | None, q: dict, gauge_cmd: str) -> str:
@@ -204,8 +228,8 @@ def main(argv=None) -> Path:
     card = a.source / "README.md"
     text = card.read_text(encoding="utf-8").rstrip() + "\n\n" if card.is_file() else ""
     (a.out / "README.md").write_text(text + card_section(q["heldout_span_f1"], q, gauge_cmd), encoding="utf-8")
-    m = manifest(a.out, a.source, q, provenance.command("training.export_onnx", argv))
-    m["fp32_export_max_logit_gap"] = gap
+    m = manifest(a.out, a.source, q, provenance.command("training.export_onnx", argv), a.data)
+    m["export"]["fp32_max_logit_gap"] = gap
     (a.out / "manifest.json").write_text(json.dumps(m, indent=1) + "\n", encoding="utf-8")
     check_manifest(a.out)
     print(f"wrote {a.out}: model.onnx (quantisation: {q['method']}), tokenizer.json, README.md, manifest.json")
