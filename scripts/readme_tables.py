@@ -1,7 +1,7 @@
 """Write the README's generated tables from their sources, or check that they match.
 
-* ``results``: ``qa eval`` on the bundled set, every system of the run, from the ``report.json``
-  files kept in ``docs/results/`` (``make results`` runs the evaluations and copies them there);
+* ``results``: ``qa eval`` on the bundled set, every system of the run, from the ``summary.json``
+  files (numbers only) kept in ``docs/results/`` (``make results`` runs the evaluations and copies them there);
 * ``public``: ``qa eval --squad`` on XQuAD, COVID-QA and PolicyQA, from the same folder;
 * ``types``: accuracy by question type on the bundled set, from its report;
 * ``calibration``: how the fitted span reader does on the halves it was fitted on and on the
@@ -244,7 +244,7 @@ def main(argv=None) -> int:
     ap.add_argument("--check", action="store_true", help="change nothing; exit 1 when a table is stale")
     ap.add_argument("--readme", type=Path, default=ROOT / "README.md")
     ap.add_argument("--results", type=Path, default=ROOT / "docs" / "results",
-                    help="folder of the report.json copies (bundled.json, xquad-en.json, covidqa.json, ...)")
+                    help="folder of the summary.json copies (bundled.json, xquad-en.json, covidqa.json, ...)")
     args = ap.parse_args(argv)
     text, changed = update(args.readme.read_text(encoding="utf-8"), tables(args.results))
     if args.check:

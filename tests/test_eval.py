@@ -119,6 +119,8 @@ def test_qa_eval_command_writes_reports(make_corpus, tmp_path, bundled):
     assert set(report["systems"]) == {"qa", "stock"}
     assert report["systems"]["qa"]["questions"] == 2
     assert (out / "chart.png").read_bytes()[:4] == b"\x89PNG"
+    summary = json.loads((out / "summary.json").read_text())      # the numbers, without the failed questions
+    assert summary == {k: v for k, v in report.items() if k != "failures"} and "failures" in report
 
 
 def test_exact_answer_metrics_score_the_short_answer():

@@ -53,3 +53,24 @@ def test_the_readme_loader_example_runs():
         assert extracted.text == "Paris: the capital of France.\n\nOslo: a city of fjords." and extracted.title == "Cities"
     finally:
         LOADERS.pop(".csv", None)
+
+
+def _keys(value):
+    if isinstance(value, dict):
+        for k, v in value.items():
+            yield k
+            yield from _keys(v)
+    elif isinstance(value, list):
+        for v in value:
+            yield from _keys(v)
+
+
+def test_kept_results_hold_numbers_not_the_data_sets():
+    """docs/results/ keeps summaries: no question, answer or passage of a data set (they stay in
+    ../shared, under their own licences)."""
+    texts = {"failures", "question", "answer", "expected", "evidence", "text", "context"}
+    for path in sorted((ROOT / "docs" / "results").glob("*.json")):
+        found = texts & set(_keys(json.loads(path.read_text(encoding="utf-8"))))
+        assert not found, f"{path.name} holds {sorted(found)}"
+        assert path.stat().st_size < 200_000, path.name
+

@@ -32,6 +32,12 @@ class Report:
         """What ``report.json`` holds."""
         return asdict(self)
 
+    def summary(self) -> dict:
+        """What ``summary.json`` holds: the report without its failed questions, so numbers only and
+        no question, answer or document text (``make results`` keeps these in ``docs/results/``; the
+        data sets themselves stay in ``../shared``)."""
+        return {k: v for k, v in self.to_dict().items() if k != "failures"}
+
 
 def build_report(name: str, results: dict[str, list[Outcome]], k: int = 4, meta: dict | None = None) -> Report:
     """Summaries, per-type accuracy and failures of each system's outcomes."""

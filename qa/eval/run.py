@@ -112,10 +112,12 @@ def asker(bot, reader=None) -> Callable[[Question], "Answer"]:
 
 
 def write_reports(report: Report, out_dir: Path) -> None:
-    """``report.json``, ``report.md`` (every failure listed) and ``chart.png`` in ``out_dir``."""
+    """``report.json``, ``summary.json`` (its numbers only), ``report.md`` (every failure listed) and
+    ``chart.png`` in ``out_dir``."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     (out / "report.json").write_text(json.dumps(report.to_dict(), indent=2, ensure_ascii=False), encoding="utf-8")
+    (out / "summary.json").write_text(json.dumps(report.summary(), indent=2, ensure_ascii=False), encoding="utf-8")
     (out / "report.md").write_text(markdown(report, max_failures=len(report.failures[next(iter(report.failures))]))
                                    + "\n", encoding="utf-8")
     chart([report], out / "chart.png")
