@@ -171,3 +171,22 @@ def test_a_written_answer_gets_the_exact_phrase_a_kept_claim_states():
                        VerifierWeights(scorers=("overlap", "span"), weights={"overlap": 8.0}, bias=-2.0))
     answer = GenerativeReader(model, verifier=no_span).read("What do owls eat?", [text])
     assert not answer.abstained and answer.short_answer == "" and answer.citations[0].answer_spans == []
+
+
+def test_the_phrase_of_a_written_answer_reuses_the_windows_its_check_made():
+    from langchain_core.language_models import GenericFakeChatModel
+
+    from qa.answering.generative import GenerativeReader
+
+    calls = []
+
+    class Counting(FakeSpanModel):
+        def score(self, question, texts):
+            calls.append(question)
+            return super().score(question, texts)
+
+    weights = VerifierWeights(scorers=("overlap", "span"), weights={"span": 8.0}, bias=-4.0)
+    model = GenericFakeChatModel(messages=iter(["Barn owls eat four mice a night [1]."]))
+    reader = GenerativeReader(model, verifier=Verifier([OverlapScorer(), SpanScorer(Counting("four mice"))], weights))
+    assert reader.read("What do owls eat?", [passage()]).short_answer == "four mice"
+    assert calls == ["What do owls eat?"]      # the check's windows, read once

@@ -192,30 +192,44 @@ class SpanScorer(EvidenceScorer):
 
     def __init__(self, model=None):
         self.model = model
+        self._last = None    # (question, passage texts) -> windows of the last call: a written answer's
+                             # phrase (:meth:`phrase`) reads the windows its check just made
 
     def prepare(self, ctx: EvidenceContext) -> dict[int, list]:
         """The model's windows of every passage, by passage."""
+        return self.windows(ctx.question, ctx.passages)
+
+    def windows(self, question: str, passages: list[Document]) -> dict[int, list]:
+        """The model's windows of every passage of ``passages`` read for ``question``, by passage."""
+        key = (question, tuple(p.page_content for p in passages))
+        last = self._last
+        if last is not None and last[0] == key:
+            return last[1]
         if self.model is None:
             from .span_model import SpanModel   # the packaged span reader (issue 9)
 
             self.model = SpanModel.load()
         windows: dict[int, list] = {}
-        for w in self.model.score(ctx.question, [p.page_content for p in ctx.passages]):
+        for w in self.model.score(question, list(key[1])):
             windows.setdefault(w.passage, []).append(w)
+        self._last = (key, windows)
         return windows
+
+    @staticmethod
+    def stated(said: str, s: PassageSentence, windows: dict[int, list], passages: list[Document]):
+        """``(margin over "no answer", span, its text)`` of the best span in sentence ``s`` that
+        ``said`` (a claim, folded and lower-cased) states, or ``None``."""
+        best = None
+        for w in windows.get(s.passage, []):
+            span = w.best_span(s.start, s.end)
+            text = passages[s.passage].page_content[span.start:span.end] if span else ""
+            if text.strip() and fold(text).lower() in said and (best is None or span.score - w.null > best[0]):
+                best = (span.score - w.null, span, text)
+        return best
 
     def scores(self, claim, candidates, ctx, prepared) -> list[float]:
         said = fold(claim).lower()
-        out = []
-        for s in candidates:
-            best = 0.0
-            for w in prepared.get(s.passage, []):
-                span = w.best_span(s.start, s.end)
-                text = ctx.passages[s.passage].page_content[span.start:span.end] if span else ""
-                if text.strip() and fold(text).lower() in said:
-                    best = max(best, sigmoid(span.score - w.null))
-            out.append(best)
-        return out
+        return [sigmoid(b[0]) if (b := self.stated(said, s, prepared, ctx.passages)) else 0.0 for s in candidates]
 
     def phrase(self, question: str, checks, passages: list[Document]):
         """The exact phrase of a written answer: of the sentences that support a kept claim, the
@@ -224,17 +238,11 @@ class SpanScorer(EvidenceScorer):
         offsets)."""
         from .reader import ShortAnswer
 
-        windows = self.prepare(EvidenceContext.of(question, passages))
-        best, found = None, None
-        for check in checks:
-            said = fold(check.claim.text).lower()
-            for s in check.evidence:
-                for w in windows.get(s.passage, []):
-                    span = w.best_span(s.start, s.end)
-                    text = passages[s.passage].page_content[span.start:span.end] if span else ""
-                    margin = span.score - w.null if span else 0.0
-                    if text.strip() and fold(text).lower() in said and (best is None or margin > best):
-                        p0 = passages[s.passage].metadata["start"]
-                        best, found = margin, ShortAnswer(s.passage, p0 + span.start, p0 + span.end, text)
-        return found
-
+        windows = self.windows(question, passages)
+        stated = [(b, s) for c in checks for s in c.evidence
+                  if (b := self.stated(fold(c.claim.text).lower(), s, windows, passages))]
+        if not stated:
+            return None
+        (_, span, text), s = max(stated, key=lambda bs: bs[0][0])
+        p0 = passages[s.passage].metadata["start"]
+        return ShortAnswer(s.passage, p0 + span.start, p0 + span.end, text)
