@@ -109,8 +109,8 @@ class Answerer:
         whose documents carry the metadata :mod:`qa.search.retriever` documents; default:
         :class:`~qa.search.retriever.HybridRetriever` over ``index``.
         ``llm``: a chat model that writes the answers (``"provider:model"``, e.g. ``"ollama:llama3.2"``,
-        or a LangChain ``BaseChatModel``; see :func:`written_reader`), with ``reader`` (default: the
-        extractive one) as the fallback; ``None`` or ``""``: answers are quoted by ``reader``.
+        or a LangChain ``BaseChatModel``; see :func:`written_reader`), with ``reader`` (default:
+        :func:`~qa.answering.readers.make_reader`, the span reader unless ``QA_READER`` says) as the fallback; ``None`` or ``""``: answers are quoted by ``reader``.
         (``QA_LLM`` is read by ``qa.ask``, the CLI and the chat window, not here.) ``store``: where
         ``index`` lives (:class:`~qa.search.stores.Store`), when it came from one."""
         from ..answering.chain import build_chain, retrieval_chain
