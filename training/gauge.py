@@ -32,7 +32,7 @@ import numpy as np
 
 from . import data, decision, export_onnx, heldout, provenance, quant
 from .metrics import exact, f1
-from .spans import OnnxReader
+from .spans import OnnxReader, TorchReader, WindowReader
 
 
 def resolve(model: Path, precision: str, cache: Path, per_channel: bool = True) -> tuple[Path, Path]:
@@ -65,7 +65,7 @@ def measure_scores(pos_e, pos_f1, neg_e, syn_e, q: float = 0.05) -> dict:
             "syn@5": rate(syn_e <= thr), "F1@5": rate(np.where(pos_e > thr, pos_f1, 0) * 100)}
 
 
-def score_set(reader: OnnxReader, gs: heldout.GaugeSet) -> dict:
+def score_set(reader: WindowReader, gs: heldout.GaugeSet) -> dict:
     """Evidence and span F1 / EM of every pair of one set."""
     pos = reader.score([(q, p) for q, p, _ in gs.positives])
     neg = reader.score(gs.negatives)
@@ -76,7 +76,7 @@ def score_set(reader: OnnxReader, gs: heldout.GaugeSet) -> dict:
                 neg_e=np.array([s.evidence for s in neg]), syn_e=np.array([s.evidence for s in syn]))
 
 
-def score_sets(reader: OnnxReader, sets: list[heldout.GaugeSet]) -> dict[str, dict]:
+def score_sets(reader: WindowReader, sets: list[heldout.GaugeSet]) -> dict[str, dict]:
     """``score_set`` of each set, and of all of them pooled (``all``)."""
     raw = {gs.name: score_set(reader, gs) for gs in sets}
     raw["all"] = {k: np.concatenate([r[k] for r in raw.values()]) for k in next(iter(raw.values()))}
@@ -125,7 +125,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     ap.add_argument("--covid-n", type=int, default=150, help="answerable COVID-QA questions (0 = all)")
     ap.add_argument("--window", type=int, default=256, help="COVID-QA passage window in tokens")
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--precision", choices=["int8", "fp32"], default="int8", help="which export to run")
+    ap.add_argument("--precision", choices=["int8", "fp32", "torch"], default="int8",
+                    help="which export to run; torch: the safetensors folder itself, on CUDA when present "
+                         "(a quick look at candidates; the keep decision is taken on int8)")
     ap.add_argument("--quant", action="store_true", help="compare fp32 and int8 span F1 instead")
     ap.add_argument("--per-tensor", action="store_true",
                     help="int8 with one scale per weight tensor (default: one per output channel)")
@@ -154,8 +156,7 @@ def main(argv=None) -> dict:
                                                       for p in ("fp32", "int8")}, sets, a.threads) for m in a.model}
         columns = ["n_pos", "F1 fp32", "F1 int8", "int8 - fp32", "95% CI", "changed", "EM fp32", "EM int8"]
     else:
-        raw = {_label(m, a.model): score_sets(OnnxReader(*resolve(m, a.precision, a.cache, not a.per_tensor),
-                                                         threads=a.threads), sets) for m in a.model}
+        raw = {_label(m, a.model): score_sets(_reader(m, a), sets) for m in a.model}
         results = {label: rates(r) for label, r in raw.items()}
         columns = COLUMNS
     print(table(results, columns))
@@ -175,6 +176,12 @@ def main(argv=None) -> dict:
         a.json.write_text(json.dumps(dict(meta=meta, results=results, decision=verdict), indent=1) + "\n",
                           encoding="utf-8")
     return dict(meta=meta, results=results, decision=verdict)
+
+
+def _reader(model: Path, a: argparse.Namespace) -> WindowReader:
+    if a.precision == "torch":
+        return TorchReader(model)
+    return OnnxReader(*resolve(model, a.precision, a.cache, not a.per_tensor), threads=a.threads)
 
 
 def _label(model: Path, models: list[Path]) -> str:

@@ -32,10 +32,13 @@ class Mix:
 
 
 def build(rs: list[Record], rng: random.Random, sample: int = 0, n_synthetic: int = 0,
-          kinds: list[str] | None = None, n_close: int | None = None) -> Mix:
-    """Pick the mix from all records ``rs`` (generators draw on every answerable question)."""
+          kinds: list[str] | None = None, n_close: int | None = None,
+          close_kinds: list[str] | None = None) -> Mix:
+    """Pick the mix from all records ``rs`` (generators draw on every answerable question); each of
+    ``close_kinds`` (``close``, ``hardclose``) gives ``n_close`` negatives."""
     kinds = kinds or ["swap"]
-    unknown = set(kinds) - set(synthetic.GENERATORS)
+    close_kinds = close_kinds or ["close"]
+    unknown = (set(kinds) | set(close_kinds)) - set(synthetic.GENERATORS)
     if unknown:
         raise ValueError(f"unknown synthetic kind(s) {sorted(unknown)}; "
                          f"expected some of {sorted(synthetic.GENERATORS)}.")
@@ -45,7 +48,7 @@ def build(rs: list[Record], rng: random.Random, sample: int = 0, n_synthetic: in
     if n_close is None:
         n_close = sample // 2 if sample else len(pos)
     made = synthetic.unanswerables(pos, kinds, n_synthetic, rng) if n_synthetic else []
-    close = synthetic.generate(pos, "close", n_close, rng)
+    close = [x for kind in close_kinds for x in synthetic.generate(pos, kind, n_close, rng)]
     counts = {"answerable": len(chosen), "unanswerable": len(imp)}
     for r in made + close:
         counts[r.kind] = counts.get(r.kind, 0) + 1

@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -28,7 +29,10 @@ def fingerprint(model_dir: Path) -> str:
 
 
 def git_commit() -> str:
-    """HEAD of the repository, with ``+dirty`` when tracked files differ from it; "" outside git."""
+    """HEAD of the repository, with ``+dirty`` when tracked files differ from it; outside git, the
+    ``TRAINING_GIT_COMMIT`` variable (a copy of the tree run on another machine) or ""."""
+    if not (REPO / ".git").exists():
+        return os.environ.get("TRAINING_GIT_COMMIT", "")
     try:
         head = subprocess.run(["git", "-C", str(REPO), "rev-parse", "HEAD"], capture_output=True,
                               text=True, check=True).stdout.strip()

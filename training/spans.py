@@ -46,24 +46,30 @@ class PairScore:
         return self.span - self.null
 
 
-class OnnxReader:
-    """An ONNX span reader with its ``tokenizer.json``; windows of ``max_len`` tokens, ``stride`` shared."""
+class WindowReader:
+    """Scores pairs in windows of ``max_len`` tokens (``stride`` shared); subclasses run the model."""
 
-    def __init__(self, onnx_path: Path, tokenizer_path: Path, max_len: int = 256, stride: int = 96,
-                 max_answer_tokens: int = MAX_ANSWER_TOKENS, threads: int = 0):
-        import onnxruntime as ort
+    def __init__(self, tokenizer_path: Path, max_len: int = 256, stride: int = 96,
+                 max_answer_tokens: int = MAX_ANSWER_TOKENS):
         from tokenizers import Tokenizer
 
         self.tok = Tokenizer.from_file(str(tokenizer_path))
         self.tok.no_padding()
         self.tok.enable_truncation(max_length=max_len, stride=stride, strategy="only_second")
-        opts = ort.SessionOptions()
-        opts.log_severity_level = 3
-        opts.add_session_config_entry("session.intra_op.allow_spinning", "0")  # sleep, don't spin: shared CPUs
-        if threads:
-            opts.intra_op_num_threads = threads
-        self.session = ort.InferenceSession(str(onnx_path), opts, providers=["CPUExecutionProvider"])
         self.max_answer_tokens = max_answer_tokens
+
+    def _run(self, encs):
+        """(start logits, end logits) arrays for a batch of encodings."""
+        raise NotImplementedError
+
+    @staticmethod
+    def _arrays(encs):
+        width = max(len(e.ids) for e in encs)
+        arrays = [np.zeros((len(encs), width), np.int64) for _ in range(3)]
+        for i, e in enumerate(encs):
+            for arr, vals in zip(arrays, (e.ids, e.attention_mask, e.type_ids)):
+                arr[i, :len(vals)] = vals
+        return dict(zip(("input_ids", "attention_mask", "token_type_ids"), arrays))
 
     def _windows(self, pairs):
         out = []  # (pair index, encoding)
@@ -71,15 +77,6 @@ class OnnxReader:
         for k, e in enumerate(encs):
             out += [(k, w) for w in [e] + list(e.overflowing)]
         return out
-
-    def _run(self, encs):
-        width = max(len(e.ids) for e in encs)
-        arrays = [np.zeros((len(encs), width), np.int64) for _ in range(3)]
-        for i, e in enumerate(encs):
-            for arr, vals in zip(arrays, (e.ids, e.attention_mask, e.type_ids)):
-                arr[i, :len(vals)] = vals
-        feed = dict(zip(("input_ids", "attention_mask", "token_type_ids"), arrays))
-        return self.session.run(["start_logits", "end_logits"], feed)
 
     def score(self, pairs: list[tuple[str, str]], batch: int = 32) -> list[PairScore]:
         """One ``PairScore`` per (question, passage); windows of similar length are batched together."""
@@ -104,3 +101,44 @@ class OnnxReader:
         if span > cur.span:
             cur.span, cur.text = span, passage[w.offsets[a][0]:w.offsets[b][1]]
         cur.null = min(cur.null, null)
+
+
+class OnnxReader(WindowReader):
+    """An ONNX export of the reader, run in onnxruntime on the CPU."""
+
+    def __init__(self, onnx_path: Path, tokenizer_path: Path, max_len: int = 256, stride: int = 96,
+                 max_answer_tokens: int = MAX_ANSWER_TOKENS, threads: int = 0):
+        import onnxruntime as ort
+
+        super().__init__(tokenizer_path, max_len, stride, max_answer_tokens)
+        opts = ort.SessionOptions()
+        opts.log_severity_level = 3
+        opts.add_session_config_entry("session.intra_op.allow_spinning", "0")  # sleep, don't spin: shared CPUs
+        if threads:
+            opts.intra_op_num_threads = threads
+        self.session = ort.InferenceSession(str(onnx_path), opts, providers=["CPUExecutionProvider"])
+
+    def _run(self, encs):
+        return self.session.run(["start_logits", "end_logits"], self._arrays(encs))
+
+
+class TorchReader(WindowReader):
+    """A model folder (safetensors) run in torch, on CUDA when present: a quick gauge of candidates
+    where exporting each one would cost more than scoring it. The kept model is gauged as ONNX."""
+
+    def __init__(self, folder: Path, max_len: int = 256, stride: int = 96,
+                 max_answer_tokens: int = MAX_ANSWER_TOKENS):
+        import torch
+        from transformers import BertForQuestionAnswering
+
+        super().__init__(Path(folder) / "tokenizer.json", max_len, stride, max_answer_tokens)
+        self.device = "cuda" if torch.cuda.is_available() else "cpu"
+        self.model = BertForQuestionAnswering.from_pretrained(str(folder), dtype=torch.float32).to(self.device).eval()
+
+    def _run(self, encs):
+        import torch
+
+        feed = {k: torch.from_numpy(v).to(self.device) for k, v in self._arrays(encs).items()}
+        with torch.inference_mode():
+            out = self.model(**feed)
+        return out.start_logits.float().cpu().numpy(), out.end_logits.float().cpu().numpy()

