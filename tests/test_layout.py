@@ -96,14 +96,14 @@ def test_the_checker_sees_a_wrong_import(tmp_path):
     assert ("qa.eval.run", True) in found and ("qa.settings", False) in found
 
 
-@pytest.mark.parametrize("root", ["qa", "tests", "benchmarks"])
+@pytest.mark.parametrize("root", ["qa", "tests", "benchmarks", "training"])
 def test_modules_are_small(root):
     long = {str(p.relative_to(ROOT)): n for p in modules(ROOT / root)
             if (n := len(p.read_text(encoding="utf-8").splitlines())) > MAX_MODULE_LINES}
     assert not long, f"modules over {MAX_MODULE_LINES} lines: {long}"
 
 
-@pytest.mark.parametrize("root", ["qa", "tests", "benchmarks"])
+@pytest.mark.parametrize("root", ["qa", "tests", "benchmarks", "training"])
 def test_functions_are_small_or_say_why(root):
     long = []
     for path in modules(ROOT / root):

@@ -18,11 +18,50 @@ Two shapes, as in the two stages of the shipped model:
 
 from __future__ import annotations
 
+import math
 import random
 from dataclasses import dataclass
+from typing import Callable, Iterable
 
-from . import synthetic
+from . import negatives, synthetic
 from .data import Record
+
+
+GENERATORS: dict[str, Callable[[Record, random.Random], Record | None]] = {
+    "swap": synthetic.swap, "neighbour": synthetic.neighbour, "close": negatives.close,
+    "hardclose": negatives.hard_close}
+
+
+def generate(rs: Iterable[Record], kind: str, n: int, rng: random.Random) -> list[Record]:
+    """Up to ``n`` records of ``kind`` from the answerable records of ``rs``, taken in random order."""
+    make = GENERATORS[kind]
+    pool = [r for r in rs if r.answerable]
+    rng.shuffle(pool)
+    out = []
+    for r in pool:
+        if len(out) >= n:
+            break
+        made = make(r, rng)
+        if made is not None:
+            out.append(made)
+    return out
+
+
+def unanswerables(rs: list[Record], kinds: list[str], n: int, rng: random.Random) -> list[Record]:
+    """``n`` synthetic unanswerables shared equally between ``kinds``; a kind that runs short leaves
+    its share to the others.
+
+    >>> from training.data import Record
+    >>> paras = ("Lovelace wrote notes in 1843.", "Babbage died in 1871.")
+    >>> r = Record("q", "Who wrote notes in 1843?", paras[0], (("Lovelace", 0),), "Ada", paras, 0)
+    >>> [x.kind for x in unanswerables([r], ["neighbour", "swap"], 2, random.Random(0))]
+    ['swap']
+    """
+    out: list[Record] = []
+    for i, kind in enumerate(kinds):
+        share = math.ceil((n - len(out)) / (len(kinds) - i))
+        out += generate(rs, kind, share, rng)
+    return out
 
 
 @dataclass
@@ -38,17 +77,17 @@ def build(rs: list[Record], rng: random.Random, sample: int = 0, n_synthetic: in
     ``close_kinds`` (``close``, ``hardclose``) gives ``n_close`` negatives."""
     kinds = kinds or ["swap"]
     close_kinds = close_kinds or ["close"]
-    unknown = (set(kinds) | set(close_kinds)) - set(synthetic.GENERATORS)
+    unknown = (set(kinds) | set(close_kinds)) - set(GENERATORS)
     if unknown:
         raise ValueError(f"unknown synthetic kind(s) {sorted(unknown)}; "
-                         f"expected some of {sorted(synthetic.GENERATORS)}.")
+                         f"expected some of {sorted(GENERATORS)}.")
     pos = [r for r in rs if r.answerable]
     imp = [r for r in rs if not r.answerable]
     chosen = rng.sample(pos, min(sample, len(pos))) if sample else pos
     if n_close is None:
         n_close = sample // 2 if sample else len(pos)
-    made = synthetic.unanswerables(pos, kinds, n_synthetic, rng) if n_synthetic else []
-    close = [x for kind in close_kinds for x in synthetic.generate(pos, kind, n_close, rng)]
+    made = unanswerables(pos, kinds, n_synthetic, rng) if n_synthetic else []
+    close = [x for kind in close_kinds for x in generate(pos, kind, n_close, rng)]
     counts = {"answerable": len(chosen), "unanswerable": len(imp)}
     for r in made + close:
         counts[r.kind] = counts.get(r.kind, 0) + 1

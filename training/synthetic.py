@@ -1,12 +1,10 @@
-"""Unanswerable questions made from answerable ones, and "close" negatives.
+"""Unanswerable questions made from answerable ones by rewriting the question.
 
-Four generators, each returning a new record labelled "no answer" (or ``None`` when it cannot
-make one from this record):
+Two generators, each returning a new record labelled "no answer" (or ``None`` when it cannot
+make one from this record); ``negatives.py`` pairs questions with other paragraphs instead:
 
 - ``swap``: a name, number or date of the question that its paragraph holds is replaced by one of
   the same kind from another paragraph of the same document that this paragraph lacks.
-- ``close``: the question paired with another paragraph of its document that does not hold the answer.
-- ``hardclose``: as ``close``, with the paragraph that shares the most content words with the question.
 - ``neighbour``: the question's entity is replaced by another entity of the same kind that stands in
   the same paragraph but outside the answer sentence, and no sentence mentioning that entity states
   the question's relation (at most a third of the question's content words stand near it). The
@@ -27,7 +25,6 @@ import functools
 import math
 import random
 import re
-from typing import Callable, Iterable
 
 from .data import Record
 
@@ -169,49 +166,6 @@ def swap(r: Record, rng: random.Random) -> Record | None:
     return None
 
 
-def close(r: Record, rng: random.Random) -> Record | None:
-    """The question against another paragraph of its document that holds none of its answers.
-
-    >>> from training.data import Record
-    >>> paras = ("Lovelace wrote notes.", "Babbage built engines.")
-    >>> r = Record("q", "Who wrote notes?", paras[0], (("Lovelace", 0),), "Ada", paras, 0)
-    >>> close(r, random.Random(0)).context
-    'Babbage built engines.'
-    """
-    texts = {t for t, _ in r.answers}
-    cands = [i for i, p in enumerate(r.paragraphs) if i != r.index and not any(t in p for t in texts)]
-    if not r.answers or not cands:
-        return None
-    i = rng.choice(cands)
-    return r.unanswerable("close", context=r.paragraphs[i], index=i)
-
-
-def hard_close(r: Record, rng: random.Random) -> Record | None:
-    """Like ``close``, but the paragraph (without the answer) that shares the most content words with
-    the question: the kind of passage a retriever brings when the answer is not in the corpus.
-
-    >>> from training.data import Record
-    >>> paras = ("Lovelace wrote notes.", "Babbage built engines.", "Babbage wrote letters, not notes.")
-    >>> r = Record("q", "Who wrote notes?", paras[0], (("Lovelace", 0),), "Ada", paras, 0)
-    >>> hard_close(r, random.Random(0)).context
-    'Babbage wrote letters, not notes.'
-    """
-    texts = {t for t, _ in r.answers}
-    cands = [i for i, p in enumerate(r.paragraphs) if i != r.index and not any(t in p for t in texts)]
-    if not r.answers or not cands:
-        return None
-    asked = _content(r.question)
-    shared = {i: len(asked & _paragraph_stems(r.paragraphs[i])) for i in cands}
-    most = max(shared.values())
-    i = rng.choice([i for i in cands if shared[i] == most])
-    return r.unanswerable("hardclose", context=r.paragraphs[i], index=i)
-
-
-@functools.lru_cache(maxsize=50_000)
-def _paragraph_stems(text: str) -> frozenset[str]:
-    return frozenset(_content(text))
-
-
 def sentences(text: str) -> list[tuple[int, int]]:
     """Rough sentence spans (start, end) of ``text``."""
     spans, start = [], 0
@@ -231,11 +185,11 @@ steal stole, throw threw thrown, wear wore worn"""
 LEMMA = {form: forms.split()[0] for forms in _IRREGULAR.split(",") for form in forms.split()}
 
 
-def _content(text: str, drop: str = "") -> set[str]:
+def content(text: str, drop: str = "") -> set[str]:
     """Content-word stems (irregular verbs to their base, then the first 5 letters) of ``text`` minus those
     of ``drop``.
 
-    >>> sorted(_content("Who wrote the programs?")), sorted(_content("writers wrote", drop="writers"))
+    >>> sorted(content("Who wrote the programs?")), sorted(content("writers wrote", drop="writers"))
     (['progr', 'write'], [])
     """
     def stems(t):
@@ -246,7 +200,7 @@ def _content(text: str, drop: str = "") -> set[str]:
 @functools.lru_cache(maxsize=2_000)
 def _sentence_facts(context: str) -> tuple[tuple[str, frozenset[str]], ...]:
     """(lower-cased sentence, its content stems) for every sentence of ``context``."""
-    return tuple((context[a:b].lower(), frozenset(_content(context[a:b]))) for a, b in sentences(context))
+    return tuple((context[a:b].lower(), frozenset(content(context[a:b]))) for a, b in sentences(context))
 
 
 def _states_relation(context: str, entity: str, relation: set[str]) -> bool:
@@ -265,7 +219,7 @@ def neighbour(r: Record, rng: random.Random) -> Record | None:
     olds = [m for m in _shared_mentions(r.question, r.context) if m in answer_sentence]
     rng.shuffle(olds)
     for old in olds:
-        relation = _content(r.question, old)
+        relation = content(r.question, old)
         if not relation:
             continue
         cands = sorted({m for m, _ in mentions(r.context) if kind_of(m) == kind_of(old)
@@ -274,39 +228,3 @@ def neighbour(r: Record, rng: random.Random) -> Record | None:
         if cands:
             return r.unanswerable("neighbour", question=_replace(r.question, old, rng.choice(cands)))
     return None
-
-
-GENERATORS: dict[str, Callable[[Record, random.Random], Record | None]] = {
-    "swap": swap, "neighbour": neighbour, "close": close, "hardclose": hard_close}
-
-
-def generate(rs: Iterable[Record], kind: str, n: int, rng: random.Random) -> list[Record]:
-    """Up to ``n`` records of ``kind`` from the answerable records of ``rs``, taken in random order."""
-    make = GENERATORS[kind]
-    pool = [r for r in rs if r.answerable]
-    rng.shuffle(pool)
-    out = []
-    for r in pool:
-        if len(out) >= n:
-            break
-        made = make(r, rng)
-        if made is not None:
-            out.append(made)
-    return out
-
-
-def unanswerables(rs: list[Record], kinds: list[str], n: int, rng: random.Random) -> list[Record]:
-    """``n`` synthetic unanswerables shared equally between ``kinds``; a kind that runs short leaves
-    its share to the others.
-
-    >>> from training.data import Record
-    >>> paras = ("Lovelace wrote notes in 1843.", "Babbage died in 1871.")
-    >>> r = Record("q", "Who wrote notes in 1843?", paras[0], (("Lovelace", 0),), "Ada", paras, 0)
-    >>> [x.kind for x in unanswerables([r], ["neighbour", "swap"], 2, random.Random(0))]
-    ['swap']
-    """
-    out: list[Record] = []
-    for i, kind in enumerate(kinds):
-        share = math.ceil((n - len(out)) / (len(kinds) - i))
-        out += generate(rs, kind, share, rng)
-    return out
