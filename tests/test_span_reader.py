@@ -145,3 +145,11 @@ def test_a_very_long_question_is_cut_and_still_read(model):
     question = "When did the bridge open " + "and what else happened there " * 60 + "?"
     windows = model.score(question, ["The bridge opened in 1932."])
     assert windows and windows[0].best_span(0, 26) is not None
+
+
+def test_the_models_of_a_question_sleep_between_runs(model):
+    # a spinning thread pool of one model kept the cores busy while the next one ran (make bench)
+    from qa.search.onnx_encoder import session_options
+
+    for options in (model.session.get_session_options(), session_options()):
+        assert options.get_session_config_entry("session.intra_op.allow_spinning") == "0"

@@ -28,6 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import ModelError
+from ..search.onnx_encoder import session_options
 
 MODEL_DIR = Path(__file__).with_name("models") / "minilm-l6-qa-reader"
 MANIFEST_VERSION = 1
@@ -128,9 +129,7 @@ class SpanModel:
         self.tokenizer.no_padding()
         self.tokenizer.enable_truncation(max_length=manifest.max_length, stride=manifest.stride,
                                          strategy="only_second")
-        options = ort.SessionOptions()
-        options.log_severity_level = 3
-        self.session = ort.InferenceSession(str(folder / manifest.model_file), options,
+        self.session = ort.InferenceSession(str(folder / manifest.model_file), session_options(),
                                             providers=["CPUExecutionProvider"])
 
     @classmethod
