@@ -6,7 +6,7 @@ from click.testing import CliRunner
 from qa.answering.answer import Answer, Citation
 from qa.app.cli import cli
 from qa.eval.metrics import is_correct, normalize, percentile, score, summarize, token_f1
-from qa.eval.questions import Question, load_questions, split_of
+from qa.eval.questions import Question, load_questions, split_of, spread
 from qa.eval.report import CHART_METRICS
 from qa.eval.squad import squad_documents
 
@@ -60,6 +60,24 @@ def test_split_is_stable_and_balanced():
     ids = [f"q{i:03d}" for i in range(200)]
     assert [split_of(i) for i in ids] == [split_of(i) for i in ids]
     assert 70 < sum(split_of(i) == "dev" for i in ids) < 130
+
+
+def test_a_sample_is_spread_over_the_set_and_stable(tmp_path):
+    qs = [Question(f"q{i:03d}", f"Question {i}?", ["a"]) for i in range(300)]
+    got = spread(qs, 60)
+    assert [q.id for q in got] == [q.id for q in spread(list(reversed(qs)), 60)][::-1]  # by id, not position
+    positions = [int(q.id[1:]) for q in got]
+    assert positions == sorted(positions) and len(got) == 60
+    assert sum(p < 150 for p in positions) in range(18, 43)   # from both halves of the set, not the first 60
+    from qa.eval.run import EvalConfig, prepare
+
+    path = tmp_path / "q.jsonl"
+    path.write_text("\n".join(json.dumps({"id": q.id, "question": q.question, "answers": ["a"], "evidence": "a"})
+                              for q in qs[:20]))
+    with pytest.raises(ValueError, match="limit=5 and sample=5 were both given; pick one"):
+        prepare(EvalConfig(questions=path, corpus_dir=tmp_path, limit=5, sample=5))
+    assert [q.id for q in prepare(EvalConfig(questions=path, corpus_dir=tmp_path, sample=5))[2]] == \
+        [q.id for q in spread(qs[:20], 5)]
 
 
 def test_load_questions_names_the_bad_line(tmp_path):

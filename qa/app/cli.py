@@ -194,6 +194,8 @@ def ui(corpus_dir, index_dir, host, port, llm):
 @click.option("--stock/--no-stock", default=True, show_default=True,
               help="Also run the stock LangChain recipe on the same questions.")
 @click.option("--limit", type=click.IntRange(1), help="Only the first N questions.")
+@click.option("--sample", type=click.IntRange(1),
+              help="Only N questions spread over the set (the same N every run, by a hash of their ids).")
 @click.option("--split", type=click.Choice(["all", "dev", "test"]), default="all", show_default=True,
               help="dev/test halves of the set (by article for a SQuAD file, else by question id), "
                    "to check tuning on unseen questions.")
@@ -202,7 +204,8 @@ def ui(corpus_dir, index_dir, host, port, llm):
                    "(a close unanswerable question).")
 @click.option("--extractive", is_flag=True, help="Also score the extractive reader, over the same index.")
 @llm_option
-def eval_command(questions, squad, corpus_dir, index_dir, out_dir, stock, limit, split, close, extractive, llm):
+def eval_command(questions, squad, corpus_dir, index_dir, out_dir, stock, limit, sample, split, close, extractive,
+                 llm):
     """Score the answerer on a question set (default: the bundled one), beside the stock recipe;
     with --llm, the written answers too, beside the quoted ones."""
     from ..eval.report import markdown
@@ -210,8 +213,8 @@ def eval_command(questions, squad, corpus_dir, index_dir, out_dir, stock, limit,
 
     config = EvalConfig(questions=_setting(questions, "questions"), squad=squad,
                         corpus_dir=_setting(corpus_dir, "corpus"), index_dir=_setting(index_dir, "index"),
-                        out_dir=out_dir, stock=stock, limit=limit, split=split, close=close, extractive=extractive,
-                        llm=_setting(llm, "llm"))
+                        out_dir=out_dir, stock=stock, limit=limit, sample=sample, split=split, close=close,
+                        extractive=extractive, llm=_setting(llm, "llm"))
     try:
         report = run_evaluation(config, echo=lambda m: click.echo(m, err=True))
     except (QAError, ValueError, FileNotFoundError) as exc:

@@ -65,6 +65,20 @@ def split_of(key: str) -> str:
     return "dev" if hashlib.sha256(key.encode()).digest()[0] % 2 == 0 else "test"
 
 
+def spread(questions: list[Question], n: int) -> list[Question]:
+    """``n`` of ``questions``, in their order, chosen by a hash of their ids: the same ones every
+    run, drawn from the whole set rather than its first documents.
+
+    >>> qs = [Question(str(i), f"q{i}?", ["a"]) for i in range(10)]
+    >>> [q.id for q in spread(qs, 3)], len(spread(qs, 30))
+    (['4', '8', '9'], 10)
+    """
+    if n >= len(questions):
+        return list(questions)
+    keep = set(sorted(range(len(questions)), key=lambda i: hashlib.sha256(questions[i].id.encode()).digest())[:n])
+    return [q for i, q in enumerate(questions) if i in keep]
+
+
 def close_variants(questions: list[Question]) -> list[Question]:
     """A "close" unanswerable question for each answerable one: the same question, asked with
     the passages that hold its answers kept from the reader (the topic is there, the fact is not).

@@ -16,7 +16,7 @@ from typing import Callable
 
 from ..settings import Settings
 from .metrics import run
-from .questions import Question, close_variants, load_questions, split_of
+from .questions import Question, close_variants, load_questions, split_of, spread
 from .report import Report, build_report, chart, markdown
 
 
@@ -38,7 +38,8 @@ class EvalConfig:
     index_dir: Path = _env("index")
     out_dir: Path = Path("eval-results")
     stock: bool = True
-    limit: int | None = None
+    limit: int | None = None    # the first N questions
+    sample: int | None = None   # N questions spread over the set (by a hash of their ids)
     split: str = "all"
     k: int = _env("top_k")
     close: bool = True           # SQuAD-format sets: add a "close" unanswerable question per answerable one
@@ -59,7 +60,7 @@ def machine() -> str:
 
 def prepare(config: EvalConfig) -> tuple[Path, Path, list[Question], str]:
     """``(corpus folder, index folder, questions, name of the set)`` for ``config``: the split,
-    the limit and (SQuAD-format sets) the close unanswerable questions applied."""
+    the limit or sample and (SQuAD-format sets) the close unanswerable questions applied."""
     if config.squad:
         from .squad import load_squad, write_corpus
 
@@ -74,8 +75,13 @@ def prepare(config: EvalConfig) -> tuple[Path, Path, list[Question], str]:
             load_questions(config.questions), f"{config.questions}"
     if config.split != "all":
         questions = [q for q in questions if split_of(q.half_key) == config.split]
+    if config.limit and config.sample:
+        raise ValueError(f"limit={config.limit} and sample={config.sample} were both given; pick one: "
+                         "limit takes the first N questions, sample N spread over the set.")
     if config.limit:
         questions = questions[:config.limit]
+    if config.sample:
+        questions = spread(questions, config.sample)
     if config.squad and config.close:
         questions = questions + close_variants(questions)
     return corpus_dir, index_dir, questions, name
@@ -156,6 +162,7 @@ def run_evaluation(config: EvalConfig, echo: Callable[[str], None] = print, answ
             "reader": getattr(bot.reader, "kind", type(bot.reader).__name__),
             "reader_trained_on_this_set": trained_on(config.squad),
             **({"llm": str(config.llm)} if config.llm else {}),
+            **{k: v for k, v in (("limit", config.limit), ("sample", config.sample)) if v},
             "date": date.today().isoformat(), "machine": machine(), "load_average": round(os.getloadavg()[0], 1)}
     held = {True: "; the span reader was trained on this set: not held out", False: "; held out from the span reader",
             None: ""}[meta["reader_trained_on_this_set"]]
