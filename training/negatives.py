@@ -22,11 +22,18 @@ from .data import Record
 from .synthetic import content
 
 
+def _without_answer(r: Record) -> list[int]:
+    """Indices of the other paragraphs of ``r``'s document that hold none of its answers (none for
+    a question without answers)."""
+    texts = {t for t, _ in r.answers}
+    return [i for i, p in enumerate(r.paragraphs) if i != r.index and not any(t in p for t in texts)] \
+        if texts else []
+
+
 def close(r: Record, rng: random.Random) -> Record | None:
     """The question against another paragraph of its document that holds none of its answers."""
-    texts = {t for t, _ in r.answers}
-    cands = [i for i, p in enumerate(r.paragraphs) if i != r.index and not any(t in p for t in texts)]
-    if not r.answers or not cands:
+    cands = _without_answer(r)
+    if not cands:
         return None
     i = rng.choice(cands)
     return r.unanswerable("close", context=r.paragraphs[i], index=i)
@@ -42,9 +49,8 @@ def hard_close(r: Record, rng: random.Random) -> Record | None:
     >>> hard_close(r, random.Random(0)).context
     'Babbage wrote letters, not notes.'
     """
-    texts = {t for t, _ in r.answers}
-    cands = [i for i, p in enumerate(r.paragraphs) if i != r.index and not any(t in p for t in texts)]
-    if not r.answers or not cands:
+    cands = _without_answer(r)
+    if not cands:
         return None
     asked = content(r.question)
     shared = {i: len(asked & _paragraph_stems(r.paragraphs[i])) for i in cands}
