@@ -41,7 +41,7 @@ results: setup
 	$(PY) -m qa eval --extractive --split test --squad $(SHARED)/eval/covidqa.json --out eval-results/covidqa
 	$(PY) -m qa eval --extractive --split test --sample 600 --squad $(SHARED)/eval/policyqa-test.json --out eval-results/policyqa-test
 	mkdir -p docs/results
-	for s in bundled xquad-en covidqa policyqa-test; do cp eval-results/$$s/summary.json docs/results/$$s.json; done
+	for s in bundled xquad-en covidqa policyqa-test; do cp eval-results/$$s/summary.json docs/results/eval-summary-$$s.json; done
 	$(PY) scripts/readme_tables.py
 
 # Fit the span reader's weights again (XQuAD, COVID-QA and the bundled set; dev halves) into

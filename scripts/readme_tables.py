@@ -209,10 +209,15 @@ def bench_table(bench: dict) -> str:
                       f"{bench['repeats']} timed passes after a warm-up pass:", "", report_table(bench)])
 
 
+def summary_file(results: Path, key: str) -> Path:
+    """Where ``make results`` keeps the summary of set ``key`` (named apart from the data set's own file)."""
+    return results / f"eval-summary-{key}.json"
+
+
 def tables(results: Path) -> dict[str, str]:
     """Every generated table, by name."""
-    reports = {key: json.loads((results / f"{key}.json").read_text(encoding="utf-8"))
-               for key in [BUNDLED] + [k for k, _ in PUBLIC] if (results / f"{key}.json").is_file()}
+    reports = {key: json.loads(summary_file(results, key).read_text(encoding="utf-8"))
+               for key in [BUNDLED] + [k for k, _ in PUBLIC] if summary_file(results, key).is_file()}
     calibration = json.loads((ROOT / "qa" / "answering" / "calibration" / "span.json").read_text(encoding="utf-8"))
     verifier = json.loads((ROOT / "qa" / "answering" / "calibration" / "verifier.json").read_text(encoding="utf-8"))
     return {"verifier": verifier_table(verifier), "results": results_table(reports[BUNDLED]), "public": public_table(reports),
@@ -244,7 +249,7 @@ def main(argv=None) -> int:
     ap.add_argument("--check", action="store_true", help="change nothing; exit 1 when a table is stale")
     ap.add_argument("--readme", type=Path, default=ROOT / "README.md")
     ap.add_argument("--results", type=Path, default=ROOT / "docs" / "results",
-                    help="folder of the summary.json copies (bundled.json, xquad-en.json, covidqa.json, ...)")
+                    help="folder of the summary.json copies (eval-summary-bundled.json, eval-summary-covidqa.json, ...)")
     args = ap.parse_args(argv)
     text, changed = update(args.readme.read_text(encoding="utf-8"), tables(args.results))
     if args.check:

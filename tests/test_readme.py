@@ -29,9 +29,9 @@ def test_a_changed_report_makes_the_check_fail_until_the_tables_are_written(tmp_
     readme, results = tmp_path / "README.md", tmp_path / "results"
     shutil.copy(ROOT / "README.md", readme)
     shutil.copytree(ROOT / "docs" / "results", results)
-    report = json.loads((results / "bundled.json").read_text())
+    report = json.loads((results / "eval-summary-bundled.json").read_text())
     report["systems"]["qa"]["citation_accuracy"] = 0.123456
-    (results / "bundled.json").write_text(json.dumps(report))
+    (results / "eval-summary-bundled.json").write_text(json.dumps(report))
 
     stale = run("--check", "--readme", readme, "--results", results)
     assert stale.returncode == 1 and "results" in stale.stderr and "settings" not in stale.stderr
@@ -73,4 +73,7 @@ def test_kept_results_hold_numbers_not_the_data_sets():
         found = texts & set(_keys(json.loads(path.read_text(encoding="utf-8"))))
         assert not found, f"{path.name} holds {sorted(found)}"
         assert path.stat().st_size < 200_000, path.name
+    shared = ROOT.parent / "shared" / "datasets"   # nor a file named like one of them, where they are at hand
+    data_names = {p.name for p in shared.rglob("*.json")} if shared.is_dir() else set()
+    assert not data_names & {p.name for p in (ROOT / "docs" / "results").iterdir()}
 
