@@ -14,7 +14,6 @@ Every record keeps its document's paragraphs so that generators can look at the 
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -116,6 +115,7 @@ def base_model() -> Path:
 
 
 def sha256(path: Path) -> str:
-    """The SHA-256 of a file's bytes."""
-    with open(path, "rb") as fh:
-        return hashlib.file_digest(fh, "sha256").hexdigest()
+    """The SHA-256 of a file's bytes (``qa``'s own helper: one definition for the library and its training)."""
+    from qa.ingest.digest import sha256_file
+
+    return sha256_file(path)

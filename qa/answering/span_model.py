@@ -20,7 +20,6 @@ in one batch.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import MISSING, dataclass, field, fields
 from pathlib import Path
@@ -28,6 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import ModelError
+from ..ingest.digest import sha256_file
 from ..search.onnx_encoder import session_options
 
 MODEL_DIR = Path(__file__).with_name("models") / "minilm-l6-qa-reader"
@@ -68,12 +68,6 @@ class Manifest:
         if missing:
             raise ModelError(f"{path}: missing keys {missing}; expected {required}.")
         return cls(**{f.name: data[f.name] for f in fields(cls) if f.name in data})
-
-
-def sha256_of(path: Path) -> str:
-    """The SHA-256 of a file's bytes."""
-    with open(path, "rb") as f:
-        return hashlib.file_digest(f, "sha256").hexdigest()
 
 
 @dataclass(frozen=True)
@@ -143,7 +137,7 @@ class SpanModel:
             path = folder / name
             if not path.is_file():
                 raise ModelError(f"{path} is missing.", hint="Reinstall qa.")
-            actual = sha256_of(path)
+            actual = sha256_file(path)
             if actual != expected:
                 raise ModelError(f"{path} has sha256 {actual[:16]}..., the manifest expects {expected[:16]}...: "
                                  "the file is damaged or was replaced.", hint="Reinstall qa.")

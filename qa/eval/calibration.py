@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Callable
 
 from ..answering.weights import Weights, calibration_file
-from ..search.manifest import sha256_file
+from ..ingest.digest import sha256_file
 from .calibrate import collect
 from .fitting import evaluate_weights, fit, trade_off
 from .questions import Question, load_questions, split_of

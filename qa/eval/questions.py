@@ -62,7 +62,11 @@ def load_questions(path) -> list[Question]:
 def split_of(key: str) -> str:
     """A stable half per key (a question id, or an article title): ``"dev"`` (tuned on)
     or ``"test"`` (held out), from a hash of the key."""
-    return "dev" if hashlib.sha256(key.encode()).digest()[0] % 2 == 0 else "test"
+    return "dev" if _key_hash(key)[0] % 2 == 0 else "test"
+
+
+def _key_hash(key: str) -> bytes:
+    return hashlib.sha256(key.encode()).digest()
 
 
 def spread(questions: list[Question], n: int) -> list[Question]:
@@ -75,7 +79,7 @@ def spread(questions: list[Question], n: int) -> list[Question]:
     """
     if n >= len(questions):
         return list(questions)
-    keep = set(sorted(range(len(questions)), key=lambda i: hashlib.sha256(questions[i].id.encode()).digest())[:n])
+    keep = set(sorted(range(len(questions)), key=lambda i: _key_hash(questions[i].id))[:n])
     return [q for i, q in enumerate(questions) if i in keep]
 
 

@@ -92,9 +92,10 @@ def trained_on(path: Path | None) -> bool | None:
     data.) ``None`` for no file."""
     if path is None:
         return None
-    from ..answering.span_model import MODEL_DIR, Manifest, sha256_of
+    from ..answering.span_model import MODEL_DIR, Manifest
+    from ..ingest.digest import sha256_file
 
-    return sha256_of(Path(path)) in {t["sha256"] for t in Manifest.load(MODEL_DIR).trained_on}
+    return sha256_file(path) in {t["sha256"] for t in Manifest.load(MODEL_DIR).trained_on}
 
 
 def asker(bot, reader=None) -> Callable[[Question], "Answer"]:

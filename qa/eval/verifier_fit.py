@@ -25,7 +25,6 @@ supported claims kept and of fabricated claims passed, by kind, and the ROC AUC.
 
 from __future__ import annotations
 
-import hashlib
 import subprocess
 from dataclasses import replace
 from functools import lru_cache
@@ -36,6 +35,7 @@ import numpy as np
 
 from ..answering.evidence import EmbeddingScorer, OverlapScorer, SpanScorer
 from ..answering.verify import CLAIM_FEATURES, Verifier, VerifierWeights
+from ..ingest.digest import sha256_file
 from .fitting import fit_logistic, separation
 from .questions import load_questions, split_of
 from .squad import load_squad, squad_halves, write_corpus
@@ -168,7 +168,7 @@ def features_by_group(names: tuple[str, ...], samples: list[ClaimSample], bots: 
 
 def file_digest(path: Path) -> dict:
     """``{"path", "sha256"}`` of an input file."""
-    return {"path": str(path), "sha256": hashlib.sha256(Path(path).read_bytes()).hexdigest()}
+    return {"path": str(path), "sha256": sha256_file(path)}
 
 
 def provenance(squad: Path, questions: Path | None, corpus_dir: Path, command: str) -> dict:

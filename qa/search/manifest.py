@@ -9,13 +9,13 @@ of every file, checked on load.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from datetime import datetime, timezone
 from pathlib import Path
 
 from ..errors import IndexCorruptError, IndexMismatchError, IndexMissingError
+from ..ingest.digest import sha256_file
 from .embeddings import ModelInfo
 from .index import IndexSettings, PassageIndex
 
@@ -24,17 +24,6 @@ FORMAT_VERSION = 2            # 2: documents have pages (PDF); version 1 indexes
 CURRENT = "CURRENT"
 GENERATION = re.compile(r"gen-[0-9A-Za-z_-]{1,80}")
 POINTER_MAX_BYTES = 4096     # a CURRENT file longer than this is garbage, not a generation name
-HASH_BLOCK_BYTES = 1 << 20
-
-
-def sha256_file(path: Path) -> str:
-    """The SHA-256 of a file's bytes, read in blocks."""
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(HASH_BLOCK_BYTES), b""):
-            h.update(block)
-    return h.hexdigest()
-
 
 def current_name(index_dir: Path) -> str | None:
     """The generation ``CURRENT`` names, or ``None`` when there is none."""
