@@ -76,13 +76,18 @@ def _schedule(opt, steps: int, warmup: float):
         opt, lambda s: min((s + 1) / max(1, warm), max(0.0, (steps - s) / max(1, steps - warm))))
 
 
+def planned_steps(n_windows: int, cfg: Settings) -> int:
+    """Optimiser steps of a full run: every epoch's batches (the last one may be short)."""
+    return cfg.epochs * math.ceil(n_windows / cfg.batch)
+
+
 def train(model, ws: list[Window], cfg: Settings, device: str, log=print) -> list[float]:
     """AdamW with warm-up and linear decay, gradients clipped at 1; returns the loss of every step."""
     import torch
 
     torch.manual_seed(cfg.seed)
     opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
-    steps = cfg.epochs * math.ceil(len(ws) / cfg.batch)
+    steps = planned_steps(len(ws), cfg)
     sched = _schedule(opt, steps, cfg.warmup)
     losses: list[float] = []
     t0 = time.time()
@@ -210,7 +215,7 @@ def main(argv=None) -> Path:
     losses = train(model, ws, cfg, device, log=lambda s: print(s, flush=True))
     facts.update(data=provenance.file_digests(files), mix=m.counts, questions=len(rs), windows=len(ws),
                  max_len=a.max_len, stride=a.stride, settings=asdict(cfg), steps=len(losses),
-                 steps_planned=cfg.epochs * math.ceil(len(ws) / cfg.batch),
+                 steps_planned=planned_steps(len(ws), cfg),
                  wall_s=round(time.time() - t0), loss_first=_mean(losses[:100]), loss_last=_mean(losses[-100:]),
                  losses=[round(x, 4) for x in losses], finished=time.strftime("%Y-%m-%d"))
     save(model, source, a.out, facts, a.init)
