@@ -164,6 +164,21 @@ def test_close_questions_keep_the_answer_passages_from_the_reader(fake_bundled):
     assert not close.answerable and close.withheld == ["January 16"]
 
 
+def test_an_answer_over_two_sentences_is_withheld_from_the_passages_holding_either():
+    """No passage holds a two-sentence answer whole when it runs past a passage's end, or when each
+    sentence is repeated apart (an abstract restated in the text): a passage holding one of its
+    sentences still holds the answer, and a close question must not be read from it."""
+    from langchain_core.documents import Document
+    from qa.eval.close import withhold
+
+    answer = "the bridge was built of oak in 1900. Jane rebuilt the old bridge in stone"
+    docs = [Document("Long ago the bridge was built of oak in 1900."), Document("Jane rebuilt the old bridge in stone."),
+            Document("The bridge is old."), Document("In 1900 oak was cheap.")]
+    assert [d.page_content for d in withhold(docs, [answer], k=4)] == ["The bridge is old.", "In 1900 oak was cheap."]
+    assert len(withhold(docs, ["oak was cheap"], k=4)) == 3                 # one sentence: only where it stands
+    assert len(withhold(docs, ["Built of oak. Jane"], k=4)) == 4            # pieces under five words mark nothing
+
+
 def test_squad_questions_split_by_article_not_by_question():
     data = {"data": [{"title": f"T{i}", "paragraphs": [{"context": "Crows use tools.", "qas": [
         {"id": f"{i}-{j}", "question": "What do crows use?", "answers": [{"text": "tools", "answer_start": 10}]}

@@ -8,6 +8,10 @@ its answers taken away: the corpus still talks about the topic, but no longer ho
     >>> docs = [Document("Jane built the bridge."), Document("The bridge is old."), Document("Rivers flow.")]
     >>> [d.page_content for d in withhold(docs, ["Jane"], k=2)]
     ['The bridge is old.', 'Rivers flow.']
+
+An answer may run over several sentences, and so over the end of a passage: no passage then
+holds it whole. Such a passage still holds the answer when it holds one of the answer's
+sentences (:func:`answer_pieces`).
 """
 
 from __future__ import annotations
@@ -18,14 +22,32 @@ from langchain_core.callbacks import CallbackManagerForRetrieverRun
 from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
 
+from ..ingest.text import split_sentences
 from .metrics import contains
 
-FETCH_FACTOR = 3    # passages fetched per passage kept
+FETCH_FACTOR = 3        # passages fetched per passage kept
+MIN_PIECE_WORDS = 5     # a sentence of a longer answer this long marks a passage as holding the answer
+
+
+def answer_pieces(answer: str) -> list[str]:
+    """What marks a passage as holding ``answer``: the answer itself and, when it runs over
+    several sentences, each of them of at least :data:`MIN_PIECE_WORDS` words.
+
+    >>> answer_pieces("Jane")
+    ['Jane']
+    >>> answer_pieces("it was built in 1900 by the town. Jane later rebuilt the old bridge in stone")[1:]
+    ['it was built in 1900 by the town.', 'Jane later rebuilt the old bridge in stone']
+    """
+    spans = split_sentences(answer)
+    if len(spans) < 2:
+        return [answer]
+    return [answer] + [answer[s:e] for s, e in spans if len(answer[s:e].split()) >= MIN_PIECE_WORDS]
 
 
 def withhold(passages: list[Document], answers: list[str], k: int) -> list[Document]:
-    """The first ``k`` of ``passages`` that hold none of ``answers``."""
-    return [p for p in passages if not any(contains(p.page_content, a) for a in answers)][:k]
+    """The first ``k`` of ``passages`` that hold none of ``answers`` (nor a sentence of a longer one)."""
+    pieces = [piece for a in answers for piece in answer_pieces(a)]
+    return [p for p in passages if not any(contains(p.page_content, x) for x in pieces)][:k]
 
 
 class WithholdingRetriever(BaseRetriever):
