@@ -54,18 +54,36 @@ def test_abstains_when_the_article_cannot_answer(bundled):
 
 
 def test_follow_ups_use_the_conversation(bundled):
-    """The conversation makes follow-ups answerable: with it they are right (the rate is the
-    quality gate's job; one miss of six is allowed here), without it fewer are."""
+    """Follow-ups are asked with what they refer to (the rate is the quality gate's job; one miss
+    of six is allowed here). The bundled article has one topic, so most of its follow-ups can be
+    answered alone too: the next test shows the conversation deciding the answer."""
     qs = _sample(lambda q: q.type == "followup", 6)
     assert qs
-    right = {"with": 0, "without": 0}
+    right = 0
     for q in qs:
         with_history = bundled.ask(q.question, history=q.history)
         assert len(with_history.query) > len(q.question)
-        right["with"] += not with_history.abstained and any(contains(with_history.text, a) for a in q.answers)
-        alone = bundled.ask(q.question)
-        right["without"] += not alone.abstained and any(contains(alone.text, a) for a in q.answers)
-    assert right["with"] >= len(qs) - 1 and right["with"] > right["without"], right
+        right += not with_history.abstained and any(contains(with_history.text, a) for a in q.answers)
+    assert right >= len(qs) - 1
+
+
+def test_the_conversation_decides_what_a_follow_up_is_about(make_corpus, real_embeddings, tmp_path):
+    """Two documents answer "When was it completed?" differently: with the conversation each
+    follow-up gets its own document's answer; asked alone, its exact answer can only be one of them."""
+    docs = make_corpus({
+        "lighthouse.txt": "Fastnet Lighthouse\n\nThe Fastnet Lighthouse stands on a rock off the south-west coast of "
+                          "Ireland. It was completed in 1904 by the Commissioners of Irish Lights. Its light can be "
+                          "seen 27 nautical miles away.\n",
+        "bridge.txt": "Forth Bridge\n\nThe Forth Bridge crosses the Firth of Forth in the east of Scotland. It was "
+                      "completed in 1890 by Sir William Arrol and Company. Its two main spans are 521 metres long.\n"})
+    bot = api.Answerer.from_corpus(docs, tmp_path / "index", embeddings=real_embeddings)
+    talks = {"1904": [("Where does the Fastnet Lighthouse stand?", "It stands on a rock off the coast of Ireland.")],
+             "1890": [("What does the Forth Bridge cross?", "The Forth Bridge crosses the Firth of Forth.")]}
+    for expected, history in talks.items():
+        a = bot.ask("When was it completed?", history=history)
+        assert not a.abstained and expected in a.short_answer, (expected, a.text)
+    alone = bot.ask("When was it completed?")     # one exact answer, right for one conversation at most
+    assert sum(expected in alone.short_answer for expected in talks) <= 1
 
 
 def test_qa_ask_uses_environment_defaults(monkeypatch, bundled_index_dir, bundled):
