@@ -9,9 +9,9 @@ its answers taken away: the corpus still talks about the topic, but no longer ho
     >>> [d.page_content for d in withhold(docs, ["Jane"], k=2)]
     ['The bridge is old.', 'Rivers flow.']
 
-An answer may run over several sentences, and so over the end of a passage: no passage then
-holds it whole. Such a passage still holds the answer when it holds one of the answer's
-sentences (:func:`answer_pieces`).
+An answer may run over several sentences: over the end of a passage (no passage then holds it
+whole), or restated apart elsewhere in the document (an abstract repeated in the text). A
+passage holding one of the answer's sentences holds the answer too (:func:`answer_pieces`).
 """
 
 from __future__ import annotations
