@@ -8,12 +8,13 @@ questions a report shows answered, for a person to judge, and tallies the judgem
 
     python scripts/close_audit.py show eval-results/covidqa/report.json \\
         ../shared/datasets/eval/covidqa.json --n 40            # the sample, to read
-    python scripts/close_audit.py tally docs/results/close-audit-covidqa.json
+    python scripts/close_audit.py tally eval-results/close-audit-covidqa.json
 
+The judgements file is JSON: ``{"format_version": 1, "verdicts": {"<id>/close": "supported", ...}}``.
 A judgement is ``supported`` (the answer given is an acceptable answer to the question: the
 "close" label is wrong), ``unsupported`` (it is not) or ``unclear`` (the question is too vague,
-in a corpus of many documents, to say). The kept file holds question ids and judgements only,
-never the data set's text.
+in a corpus of many documents, to say). It names the data set's questions, so like the data set it
+stays out of the repository (``eval-results/``).
 
     >>> report = {"failures": {"qa": [
     ...     {"id": "1/close", "answerable": False, "abstained": False},

@@ -1,8 +1,11 @@
 """Write the README's generated tables from their sources, or check that they match.
 
 * ``results``: ``qa eval`` on the bundled set, every system of the run, from the ``summary.json``
-  files (numbers only) kept in ``docs/results/`` (``make results`` runs the evaluations and copies them there);
-* ``public``: ``qa eval --squad`` on XQuAD, COVID-QA and PolicyQA, from the same folder;
+  file (numbers only) kept in ``docs/results/eval-summary-bundled.json`` (``make results`` runs the evaluation and copies it there);
+* ``public``: ``qa eval --squad`` on XQuAD, COVID-QA and PolicyQA, from their ``summary.json`` in
+  ``eval-results/<set>/``, where ``make results`` writes them. The data sets and everything made from
+  them stay out of the repository (they live in ``../shared``, some under non-commercial licences), so
+  without those runs this table is left as it is, and ``--check`` says it was not checked;
 * ``types``: accuracy by question type on the bundled set, from its report;
 * ``calibration``: how the fitted span reader does on the halves it was fitted on and on the
   held-out halves, and the threshold trade-off, from the report inside
@@ -210,20 +213,29 @@ def bench_table(bench: dict) -> str:
 
 
 def summary_file(results: Path, key: str) -> Path:
-    """Where ``make results`` keeps the summary of set ``key`` (named apart from the data set's own file)."""
+    """Where ``make results`` keeps the bundled set's summary (``key`` = ``bundled``)."""
     return results / f"eval-summary-{key}.json"
 
 
-def tables(results: Path) -> dict[str, str]:
-    """Every generated table, by name."""
-    reports = {key: json.loads(summary_file(results, key).read_text(encoding="utf-8"))
-               for key in [BUNDLED] + [k for k, _ in PUBLIC] if summary_file(results, key).is_file()}
+def public_summaries(evals: Path) -> dict[str, dict]:
+    """The public sets' summaries that ``make results`` left in ``evals`` (``<set>/summary.json``)."""
+    paths = {key: evals / key / "summary.json" for key, _ in PUBLIC}
+    return {key: json.loads(p.read_text(encoding="utf-8")) for key, p in paths.items() if p.is_file()}
+
+
+def tables(results: Path, evals: Path) -> dict[str, str]:
+    """Every generated table whose sources are here, by name (``public`` needs ``evals``)."""
+    bundled = json.loads(summary_file(results, BUNDLED).read_text(encoding="utf-8"))
     calibration = json.loads((ROOT / "qa" / "answering" / "calibration" / "span.json").read_text(encoding="utf-8"))
     verifier = json.loads((ROOT / "qa" / "answering" / "calibration" / "verifier.json").read_text(encoding="utf-8"))
-    return {"verifier": verifier_table(verifier), "results": results_table(reports[BUNDLED]), "public": public_table(reports),
-            "types": types_table(reports[BUNDLED]), "calibration": calibration_table(calibration),
-            "bench": bench_table(json.loads((results / "bench.json").read_text(encoding="utf-8"))),
-            "settings": settings_table()}
+    out = {"verifier": verifier_table(verifier), "results": results_table(bundled),
+           "types": types_table(bundled), "calibration": calibration_table(calibration),
+           "bench": bench_table(json.loads((results / "bench.json").read_text(encoding="utf-8"))),
+           "settings": settings_table()}
+    public = public_summaries(evals)
+    if public:
+        out["public"] = public_table(public)
+    return out
 
 
 def block(name: str) -> re.Pattern:
@@ -249,9 +261,15 @@ def main(argv=None) -> int:
     ap.add_argument("--check", action="store_true", help="change nothing; exit 1 when a table is stale")
     ap.add_argument("--readme", type=Path, default=ROOT / "README.md")
     ap.add_argument("--results", type=Path, default=ROOT / "docs" / "results",
-                    help="folder of the summary.json copies (eval-summary-bundled.json, eval-summary-covidqa.json, ...)")
+                    help="folder of the kept bundled summary (eval-summary-bundled.json) and bench.json")
+    ap.add_argument("--evals", type=Path, default=ROOT / "eval-results",
+                    help="where make results wrote the public sets' runs (<set>/summary.json); not in the repository")
     args = ap.parse_args(argv)
-    text, changed = update(args.readme.read_text(encoding="utf-8"), tables(args.results))
+    generated = tables(args.results, args.evals)
+    text, changed = update(args.readme.read_text(encoding="utf-8"), generated)
+    if "public" not in generated:
+        print(f"public: left as it is, not checked (no {args.evals}/<set>/summary.json: "
+              "make results writes them from ../shared/datasets)", file=sys.stderr)
     if args.check:
         if changed:
             print(f"{args.readme}: stale generated tables: {', '.join(changed)}; run scripts/readme_tables.py",

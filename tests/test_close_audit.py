@@ -1,4 +1,4 @@
-"""scripts/close_audit.py: the fixed sample of answered close questions, and the tally of the kept judgements."""
+"""scripts/close_audit.py: the fixed sample of answered close questions, and the tally of a judgements file."""
 
 from __future__ import annotations
 
@@ -16,7 +16,6 @@ _spec = importlib.util.spec_from_file_location("close_audit", SCRIPT)
 close_audit = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(close_audit)
 
-AUDIT = ROOT / "docs" / "results" / "close-audit-covidqa.json"
 
 
 def _report(n: int) -> dict:
@@ -42,13 +41,15 @@ def test_tally_counts_judgements_and_refuses_unknown_ones():
         close_audit.tally({"a": "maybe"})
 
 
-def test_the_kept_audit_holds_ids_and_judgements_that_add_up():
-    data = json.loads(AUDIT.read_text(encoding="utf-8"))
-    assert data["format_version"] == close_audit.FORMAT_VERSION
-    assert all(k.endswith("/close") for k in data["verdicts"]) and len(data["verdicts"]) == data["sample"]
-    out = subprocess.run([sys.executable, str(SCRIPT), "tally", str(AUDIT)],
-                         capture_output=True, text=True, check=True).stdout
-    assert json.loads(out) == data["tally"]
+def test_tally_counts_a_judgements_file_and_refuses_another_format(tmp_path):
+    verdicts = {f"{i}/close": v for i, v in enumerate(["supported"] * 3 + ["unsupported"] * 6 + ["unclear"])}
+    audit = tmp_path / "audit.json"
+    audit.write_text(json.dumps({"format_version": close_audit.FORMAT_VERSION, "verdicts": verdicts}))
+    out = subprocess.run([sys.executable, str(SCRIPT), "tally", str(audit)], capture_output=True, text=True, check=True)
+    assert json.loads(out.stdout) == close_audit.tally(verdicts) and json.loads(out.stdout)["supported"] == 3
+    audit.write_text(json.dumps({"format_version": 99, "verdicts": verdicts}))
+    bad = subprocess.run([sys.executable, str(SCRIPT), "tally", str(audit)], capture_output=True, text=True)
+    assert bad.returncode != 0 and "format_version 99" in bad.stderr
 
 
 def test_the_examples_in_its_docstring_hold():

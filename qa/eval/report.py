@@ -34,8 +34,8 @@ class Report:
 
     def summary(self) -> dict:
         """What ``summary.json`` holds: the report without its failed questions, so numbers only and
-        no question, answer or document text (``make results`` keeps these in ``docs/results/``; the
-        data sets themselves stay in ``../shared``)."""
+        no question, answer or document text (``make results`` keeps the bundled set's in
+        ``docs/results/``; runs on ``../shared`` data sets stay in ``eval-results/``, like the data sets)."""
         return {k: v for k, v in self.to_dict().items() if k != "failures"}
 
 
