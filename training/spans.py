@@ -109,11 +109,10 @@ class OnnxReader(WindowReader):
     def __init__(self, onnx_path: Path, tokenizer_path: Path, max_len: int = 256, stride: int = 96,
                  max_answer_tokens: int = MAX_ANSWER_TOKENS, threads: int = 0):
         import onnxruntime as ort
+        from qa.search.onnx_encoder import session_options   # quiet, threads sleep between runs
 
         super().__init__(tokenizer_path, max_len, stride, max_answer_tokens)
-        opts = ort.SessionOptions()
-        opts.log_severity_level = 3
-        opts.add_session_config_entry("session.intra_op.allow_spinning", "0")  # sleep, don't spin: shared CPUs
+        opts = session_options()
         if threads:
             opts.intra_op_num_threads = threads
         self.session = ort.InferenceSession(str(onnx_path), opts, providers=["CPUExecutionProvider"])
