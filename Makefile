@@ -27,7 +27,7 @@ index: setup
 eval: setup
 	$(PY) -m qa eval
 
-# this project beside the stock recipe; the numbers go to docs/results/bench.json and the README's table
+# this project beside the stock recipe; the numbers go to docs/results/bench.json and the table in docs/evaluation.md
 bench: setup
 	$(PY) -m benchmarks.run --json docs/results/bench.json
 	$(PY) scripts/readme_tables.py
@@ -35,7 +35,7 @@ bench: setup
 # qa eval on the bundled set, XQuAD (trained on by the span reader), COVID-QA and PolicyQA (held out), the public
 # sets on their test halves (by article; `qa calibrate` fits on the dev halves), 600 of PolicyQA's spread over it (by a hash of their ids);
 # the bundled set's summary (numbers only) goes to docs/results/, the public sets' stay in eval-results/ (made from
-# ../shared/datasets, never kept in the repository), and the README's tables are rewritten from both. COVID-QA takes the longest (98 papers).
+# ../shared/datasets, never kept in the repository), and the tables of docs/evaluation.md are rewritten from both. COVID-QA takes the longest (98 papers).
 results: setup
 	$(PY) -m qa eval --extractive --out eval-results/bundled
 	$(PY) -m qa eval --extractive --split test --squad $(XQUAD) --out eval-results/xquad-en

@@ -2,7 +2,7 @@
 
 A thin shell over :func:`qa.app.launch.run_ui`, which ``qa ui`` runs too; here the corpus
 and the index default to ``corpus/`` and ``index/`` beside this file. Settings come from the
-environment (:class:`qa.settings.Settings`; the README lists them): ``QA_CORPUS``,
+environment (:class:`qa.settings.Settings`; docs/configuration.md lists them): ``QA_CORPUS``,
 ``QA_INDEX`` (or ``QA_STORE``: a vector database instead of the index folder), ``QA_HOST``,
 ``QA_PORT`` (or Gradio's ``GRADIO_SERVER_NAME``/``GRADIO_SERVER_PORT``), ``QA_CONCURRENCY``, ``QA_QUEUE_SIZE``.
 The safety settings of :mod:`qa.app.server` apply (``QA_AUTH``, ``QA_AUTH_FILE``,

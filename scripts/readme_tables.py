@@ -1,4 +1,4 @@
-"""Write the README's generated tables from their sources, or check that they match.
+"""Write the generated tables of the README and docs/ from their sources, or check that they match.
 
 * ``results``: ``qa eval`` on the bundled set, every system of the run, from the ``summary.json``
   file (numbers only) kept in ``docs/results/eval-summary-bundled.json`` (``make results`` runs the evaluation and copies it there);
@@ -18,10 +18,12 @@
 * ``settings``: every ``QA_*`` variable, from :func:`qa.settings.variables`.
 
 Each table sits between ``<!-- begin: NAME (scripts/readme_tables.py) -->`` and
-``<!-- end: NAME -->`` in README.md; nothing between them is written by hand::
+``<!-- end: NAME -->`` in README.md or a page of docs/ (settings: docs/configuration.md; results, public,
+types, bench: docs/evaluation.md; calibration, verifier: docs/calibration.md); nothing between them is
+written by hand, and a table moves to another page with its markers alone::
 
     python scripts/readme_tables.py            # rewrite the tables
-    python scripts/readme_tables.py --check    # exit 1, naming the stale tables, if they differ
+    python scripts/readme_tables.py --check    # exit 1, naming the stale tables and their pages, if they differ
 """
 
 from __future__ import annotations
@@ -242,42 +244,65 @@ def block(name: str) -> re.Pattern:
     return re.compile(rf"(<!-- begin: {name} \(scripts/readme_tables.py\) -->\n)(.*?)(<!-- end: {name} -->)", re.S)
 
 
-def update(readme: str, generated: dict[str, str]) -> tuple[str, list[str]]:
-    """``readme`` with every table replaced, and the names of those that changed."""
-    changed = []
+def pages(root: Path) -> list[Path]:
+    """The Markdown pages that may hold generated tables: README.md and docs/*.md under ``root``."""
+    return [root / "README.md", *sorted((root / "docs").glob("*.md"))]
+
+
+def update(page: str, generated: dict[str, str]) -> tuple[str, list[str], list[str]]:
+    """``page`` with every table it holds replaced, the names of those it holds, and of those that changed."""
+    held, changed = [], []
     for name, text in generated.items():
-        pattern = block(name)
-        match = pattern.search(readme)
+        match = block(name).search(page)
         if match is None:
-            raise SystemExit(f"README has no block {name!r}: add the begin and end markers where it goes.")
+            continue
+        held.append(name)
         if match.group(2) != text + "\n":
             changed.append(name)
-            readme = readme[:match.start(2)] + text + "\n" + readme[match.end(2):]
-    return readme, changed
+            page = page[:match.start(2)] + text + "\n" + page[match.end(2):]
+    return page, held, changed
+
+
+def update_pages(root: Path, generated: dict[str, str]) -> dict[Path, tuple[str, list[str]]]:
+    """Each page of ``root`` that holds a table: its new text and the tables that changed there.
+    A table that no page holds is an error naming it."""
+    out, held = {}, set()
+    for path in pages(root):
+        text, names, changed = update(path.read_text(encoding="utf-8"), generated)
+        held.update(names)
+        if names:
+            out[path] = (text, changed)
+    missing = sorted(set(generated) - held)
+    if missing:
+        raise SystemExit(f"no page of {root} (README.md, docs/*.md) has the block of {', '.join(missing)}: "
+                         "add its begin and end markers where it goes.")
+    return out
 
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--check", action="store_true", help="change nothing; exit 1 when a table is stale")
-    ap.add_argument("--readme", type=Path, default=ROOT / "README.md")
+    ap.add_argument("--root", type=Path, default=ROOT, help="folder whose README.md and docs/*.md hold the tables")
     ap.add_argument("--results", type=Path, default=ROOT / "docs" / "results",
                     help="folder of the kept bundled summary (eval-summary-bundled.json) and bench.json")
     ap.add_argument("--evals", type=Path, default=ROOT / "eval-results",
                     help="where make results wrote the public sets' runs (<set>/summary.json); not in the repository")
     args = ap.parse_args(argv)
     generated = tables(args.results, args.evals)
-    text, changed = update(args.readme.read_text(encoding="utf-8"), generated)
+    updated = update_pages(args.root, generated)
     if "public" not in generated:
         print(f"public: left as it is, not checked (no {args.evals}/<set>/summary.json: "
               "make results writes them from ../shared/datasets)", file=sys.stderr)
+    stale = {path: changed for path, (_, changed) in updated.items() if changed}
     if args.check:
-        if changed:
-            print(f"{args.readme}: stale generated tables: {', '.join(changed)}; run scripts/readme_tables.py",
-                  file=sys.stderr)
-            return 1
-        return 0
-    args.readme.write_text(text, encoding="utf-8")
-    print(f"{args.readme}: {', '.join(changed) or 'nothing'} rewritten")
+        for path, changed in stale.items():
+            print(f"{path}: stale generated tables: {', '.join(changed)}; run scripts/readme_tables.py", file=sys.stderr)
+        return 1 if stale else 0
+    for path, changed in stale.items():
+        path.write_text(updated[path][0], encoding="utf-8")
+        print(f"{path}: {', '.join(changed)} rewritten")
+    if not stale:
+        print("every generated table is up to date")
     return 0
 
 

@@ -1,6 +1,6 @@
 """The quality gate: the bundled question set, scored the way ``qa eval`` scores it,
 with the real model on the bundled article. Thresholds sit just under what
-``qa eval`` measures today (see the README's Evaluation section), so a change that
+``qa eval`` measures today (see docs/evaluation.md), so a change that
 makes answers worse fails CI; one that makes them better should raise them.
 """
 

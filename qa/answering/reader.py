@@ -3,7 +3,9 @@
 :class:`Reader` is the interface; a new reader (a span model, an LLM) subclasses it
 and reuses the helpers here: :func:`compose` writes an answer from chosen sentences
 (each followed by its ``[n]`` marker, citations with highlights), :func:`abstain`
-writes the refusal. The default reader is :class:`~qa.answering.extractive.ExtractiveReader`.
+writes the refusal. The default reader is :class:`~qa.answering.span_reader.SpanReader`
+(``QA_READER=span``: the learned span model on top of the sentence scoring of
+:class:`~qa.answering.extractive.ExtractiveReader`, which ``QA_READER=extractive`` uses alone).
 
     >>> clip("one two three four", 12)
     'one two\u2026'
