@@ -93,6 +93,7 @@ def test_file_size_limit_is_an_argument_and_the_edges_read_it(make_corpus, monke
     bot = Answerer.from_corpus(root, tmp_path / "idx", embeddings=HashEmbeddings())   # the edge reads it
     assert [d.source for d in bot.index.documents] == ["b.txt"] and bot.max_file_bytes == 99
     assert "the limit is 99" in str(bot.report.skipped[0])
+    assert [e.reason for e in bot.add_documents([("c.txt", (root / "a.txt").read_bytes())]).rejected] == ["too-large"]
     monkeypatch.setenv("QA_MAX_FILE_BYTES", "lots")
     with pytest.raises(ConfigError, match="QA_MAX_FILE_BYTES is 'lots'; expected a whole number from 1 up"):
         Answerer.from_corpus(root, tmp_path / "idx", embeddings=HashEmbeddings())
