@@ -9,7 +9,6 @@ from __future__ import annotations
 import ast
 import doctest
 import json
-from pathlib import Path
 
 from langchain_core.load import dumps, loads
 
