@@ -51,9 +51,10 @@ def load_models() -> dict:
     out["import_sentence_transformers_s"] = time.perf_counter() - t0
 
     from qa.search.embeddings import MiniLMEmbeddings
+    from qa.settings import Settings
 
     t0 = time.perf_counter()
-    ours = MiniLMEmbeddings()
+    ours = MiniLMEmbeddings(cache_dir=Settings.get("cache_dir"))
     ours.sentence_transformer()
     out["ours_passage_model_s"] = time.perf_counter() - t0
     exported = not ours.onnx_path.is_file()

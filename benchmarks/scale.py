@@ -132,12 +132,13 @@ def _reprobe(args, sizes_filter: list[str]) -> int:
 def _measure(args, sizes: list[str]) -> int:
     """Load the model, run every size, print the tables (and write the JSON)."""
     from qa.search.embeddings import MiniLMEmbeddings
+    from qa.settings import Settings
 
     info = machine_info()
     log = lambda m: print(m, file=sys.stderr, flush=True)  # noqa: E731
     log(machine_line(info))
     t0 = time.perf_counter()
-    model = MiniLMEmbeddings()
+    model = MiniLMEmbeddings(cache_dir=Settings.get("cache_dir"))
     model.sentence_transformer()
     model.warm_up()
     model_load_s = time.perf_counter() - t0

@@ -76,7 +76,7 @@ def build_milvus(corpus_dir: Path, db: Path, embeddings) -> dict:
 
     t0 = time.perf_counter()
     corpus = load_corpus(corpus_dir)
-    store = open_store(f"milvus-lite:{db}", environ={"QA_STORE_TIMEOUT": "60"})
+    store = open_store(f"milvus-lite:{db}", timeout=60)
     index, report = store.open_or_build(corpus, embeddings, rebuild="always", progress=progress)
     t_end = time.perf_counter()
     out = {**index.stats, "action": report.action, "load_corpus_s": marks["embed_start"] - t0,
@@ -167,13 +167,14 @@ def write_docs(path: Path, text: str) -> None:
 
 def measure(args) -> dict:
     from qa.search.embeddings import MiniLMEmbeddings
+    from qa.settings import Settings
 
     log = lambda m: print(m, file=sys.stderr, flush=True)  # noqa: E731
     info = machine_info()
     log(machine_line(info))
     workroot = args.workdir
     workroot.mkdir(parents=True, exist_ok=True)
-    model = MiniLMEmbeddings()
+    model = MiniLMEmbeddings(cache_dir=Settings.get("cache_dir"))
     texts, vectors, pool = pool_vectors(workroot, model, log)
     lookup = LookupEmbeddings(texts, vectors, model)
     results = [run_size(size, workroot, lookup, args.questions, log) for size in args.sizes.split(",")]

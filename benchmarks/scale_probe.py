@@ -143,11 +143,12 @@ def measure_answerer(open_answerer, questions: list[dict], passes: int, warmup: 
     t0 = time.perf_counter()
     from qa.app.api import Answerer
     from qa.search.embeddings import MiniLMEmbeddings
+    from qa.settings import Settings
 
     out["import_s"] = time.perf_counter() - t0
     out["rss_after_imports_mb"] = rss_mb()
     t0 = time.perf_counter()
-    emb = embeddings or MiniLMEmbeddings()
+    emb = embeddings or MiniLMEmbeddings(cache_dir=Settings.get("cache_dir"))
     bot = open_answerer(Answerer, emb)
     out["load_s"] = time.perf_counter() - t0
     out["rss_after_load_mb"] = rss_mb()

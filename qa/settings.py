@@ -14,9 +14,11 @@ received and what is allowed::
     >>> Settings.get("port", {"QA_PORT": "8080"})
     8080
 
-``Settings.from_env()`` reads every variable (the chat window and ``qa eval``
-use it); library code that needs one value reads only that one with
-:meth:`Settings.get`, so a bad ``QA_PORT`` does not stop ``qa.ask``. Adding a
+``Settings.from_env()`` reads every variable (the chat window uses it); the
+other edges (the CLI, ``Answerer.from_corpus`` in :mod:`qa.app`) read only the
+values they need with :meth:`Settings.get`, so a bad ``QA_PORT`` does not stop
+``qa.ask``. The stages below them (ingest, search, answering) never read the
+environment: they take these values as arguments. Adding a
 setting is one line in the class body; :func:`variables` lists them all (the
 README's table is written from it).
 """
@@ -32,6 +34,10 @@ from .errors import ConfigError
 
 MIB = 1024 * 1024
 MAX_TOP_K = 100  # passages per question; the CLI option, the retriever and QA_TOP_K share this range
+# Defaults the stages take as arguments when no edge (CLI, chat window, Answerer.from_corpus) passes a setting:
+DEFAULT_TOP_K = 4
+DEFAULT_MAX_FILE_BYTES = 20 * MIB
+DEFAULT_STORE_TIMEOUT = 10
 _TRUE, _FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
 
 
@@ -40,7 +46,8 @@ def _cpu_default() -> int:
     return max(1, min(4, os.cpu_count() or 2))
 
 
-def _cache_default() -> Path:
+def default_cache_dir() -> Path:
+    """Where the ONNX export of the model is kept when ``QA_CACHE_DIR`` is not passed down: ``~/.cache/qa``."""
     return Path.home() / ".cache" / "qa"
 
 
@@ -106,14 +113,15 @@ class Settings:
     corpus: Path = setting("QA_CORPUS", Path("corpus"), "folder of documents", kind=Path)
     index: Path = setting("QA_INDEX", Path("index"), "folder of the index (built or updated when out of date)",
                           kind=Path)
-    top_k: int = setting("QA_TOP_K", 4, "passages retrieved per question", kind=int, low=1, high=MAX_TOP_K)
+    top_k: int = setting("QA_TOP_K", DEFAULT_TOP_K, "passages retrieved per question", kind=int, low=1, high=MAX_TOP_K)
     reader: str = setting("QA_READER", "span", "how answers are found: span (the learned reader) or extractive "
                           "(sentence scoring alone)", choices=("span", "extractive"))
     max_question_chars: int = setting("QA_MAX_QUESTION_CHARS", 1000, "longest question accepted, in characters",
                                       kind=int, low=1, high=100_000)
-    max_file_bytes: int = setting("QA_MAX_FILE_BYTES", 20 * MIB, "largest document file indexed, in bytes",
+    max_file_bytes: int = setting("QA_MAX_FILE_BYTES", DEFAULT_MAX_FILE_BYTES,
+                                  "largest document file indexed, in bytes",
                                   kind=int, low=1)
-    cache_dir: Path = setting("QA_CACHE_DIR", _cache_default, "where the ONNX export of the model is kept",
+    cache_dir: Path = setting("QA_CACHE_DIR", default_cache_dir, "where the ONNX export of the model is kept",
                               kind=Path)
     questions: Path = setting("QA_QUESTIONS", Path("evaluation/questions.jsonl"), "question set of `qa eval`",
                               kind=Path)
@@ -148,7 +156,8 @@ class Settings:
                          "(docs/scaling.md)",
                          allowed="local, milvus://HOST:PORT/COLLECTION, milvus+https://HOST:PORT/COLLECTION, "
                                  "or a Milvus Lite folder: milvus-lite:PATH.db (or PATH.db)")
-    store_timeout: int = setting("QA_STORE_TIMEOUT", 10, "seconds one request to a QA_STORE database may take",
+    store_timeout: int = setting("QA_STORE_TIMEOUT", DEFAULT_STORE_TIMEOUT,
+                                 "seconds one request to a QA_STORE database may take",
                                  kind=int, low=1, high=3600)
     milvus_token: str = setting("QA_MILVUS_TOKEN", "", "Milvus token (or USER:PASSWORD); never logged",
                                 secret=True)
@@ -210,7 +219,7 @@ def variables() -> list[Variable]:
     for f in _FIELDS.values():
         meta = f.metadata
         default: Callable | Any = meta["default"]
-        shown = {_cpu_default: "CPU cores, at most 4", _cache_default: "~/.cache/qa"}.get(default, default)
+        shown = {_cpu_default: "CPU cores, at most 4", default_cache_dir: "~/.cache/qa"}.get(default, default)
         if isinstance(shown, int) and shown >= MIB and shown % MIB == 0:
             shown = f"{shown // MIB} MiB"
         if meta["same_as"]:

@@ -57,8 +57,9 @@ def make_corpus(tmp_path):
 def real_embeddings():
     """The packaged all-MiniLM-L6-v2, loaded once per session."""
     from qa.search.embeddings import MiniLMEmbeddings
+    from qa.settings import Settings
 
-    return MiniLMEmbeddings()
+    return MiniLMEmbeddings(cache_dir=Settings.get("cache_dir"))
 
 
 @pytest.fixture(scope="session")

@@ -56,8 +56,7 @@ def test_folder_of_bad_files_names_one_of_them(make_corpus):
     assert "4 file(s) skipped" in str(info.value) and "bin.txt" in str(info.value)
 
 
-def test_each_bad_file_is_reported_by_name(make_corpus, monkeypatch):
-    monkeypatch.setenv("QA_MAX_FILE_BYTES", "2000")
+def test_each_bad_file_is_reported_by_name(make_corpus):
     root = make_corpus({
         "good.txt": "Crows are clever birds. They use tools to get food.",
         "notes with spaces.md": "# Ravens\n\nRavens are large black birds that live in cold places.",
@@ -70,7 +69,7 @@ def test_each_bad_file_is_reported_by_name(make_corpus, monkeypatch):
         "later-copy.txt": "Crows are clever birds. They use tools to get food.",
         "title-only.txt": "Just A Title",
     })
-    corpus = load_corpus(root)
+    corpus = load_corpus(root, max_file_bytes=2000)
     assert sorted(d.source for d in corpus.documents) == [
         "good.txt", "notes with spaces.md", "sub/dir/deep.md", "\u65e5\u672c\u8a9e \u00fcml\u00e4ut.txt"]
     why = reasons(corpus)
@@ -84,18 +83,20 @@ def test_each_bad_file_is_reported_by_name(make_corpus, monkeypatch):
     assert all(isinstance(e, DocumentError) and "\n" not in str(e) for e in corpus.skipped)
 
 
-def test_file_size_limit_is_read_when_loading(make_corpus, monkeypatch):
+def test_file_size_limit_is_an_argument_and_the_edges_read_it(make_corpus, monkeypatch, tmp_path):
     root = make_corpus({"a.txt": "Exactly one hundred bytes. " * 3 + "x" * 19, "b.txt": "Short one."})
     assert (root / "a.txt").stat().st_size == 100
-    monkeypatch.setenv("QA_MAX_FILE_BYTES", "100")
-    assert [d.source for d in load_corpus(root).documents] == ["a.txt", "b.txt"]   # at the limit: kept
+    assert [d.source for d in load_corpus(root, max_file_bytes=100).documents] == ["a.txt", "b.txt"]   # at the limit
+    assert "is 100 bytes; the limit is 99" in reasons(load_corpus(root, max_file_bytes=99))["a.txt"]
     monkeypatch.setenv("QA_MAX_FILE_BYTES", "99")
-    assert "is 100 bytes; the limit is 99" in reasons(load_corpus(root))["a.txt"]
+    assert len(load_corpus(root).documents) == 2          # the library takes the limit; it never reads the variable
+    bot = Answerer.from_corpus(root, tmp_path / "idx", embeddings=HashEmbeddings())   # the edge reads it
+    assert [d.source for d in bot.index.documents] == ["b.txt"] and bot.max_file_bytes == 99
+    assert "the limit is 99" in str(bot.report.skipped[0])
+    assert [e.reason for e in bot.add_documents([("c.txt", (root / "a.txt").read_bytes())]).rejected] == ["too-large"]
     monkeypatch.setenv("QA_MAX_FILE_BYTES", "lots")
     with pytest.raises(ConfigError, match="QA_MAX_FILE_BYTES is 'lots'; expected a whole number from 1 up"):
-        load_corpus(root)
-    monkeypatch.delenv("QA_MAX_FILE_BYTES")
-    assert len(load_corpus(root).documents) == 2
+        Answerer.from_corpus(root, tmp_path / "idx", embeddings=HashEmbeddings())
 
 
 @pytest.fixture

@@ -44,14 +44,13 @@ def test_add_indexes_new_files_and_embeds_only_them(built_index):
     assert pages == {1, 2}
 
 
-def test_refused_files_are_listed_and_nothing_of_them_is_written(built_index, monkeypatch):
+def test_refused_files_are_listed_and_nothing_of_them_is_written(built_index):
     root, index_dir, emb = built_index
-    monkeypatch.setenv("QA_MAX_FILE_BYTES", "3000")
     before = files_under(root)
     change = add_documents(root, index_dir, [
         ("tool.exe", b"MZ..."), ("big.txt", b"Long sentence here. " * 200), ("empty.md", b""),
         ("locked.pdf", encrypted_pdf_bytes()), ("copy.txt", SMALL_DOCS["a.txt"].encode()), ("..", b"x"),
-        ("", b"Some text."), ("ok.txt", b"Herons stand still in shallow water.")], emb)
+        ("", b"Some text."), ("ok.txt", b"Herons stand still in shallow water.")], emb, max_file_bytes=3000)
     assert change.added == ["ok.txt"]
     assert {e.path: e.reason for e in change.rejected} == {
         "tool.exe": "unsupported", "big.txt": "too-large", "empty.md": "empty", "locked.pdf": "encrypted",

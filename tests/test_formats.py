@@ -134,13 +134,12 @@ def test_bad_files_are_refused_with_their_reason(name, data, reason, words):
     assert info.value.to_dict() == {"path": name, "reason": reason, "message": str(info.value)}
 
 
-def test_a_folder_lists_every_file_it_does_not_index(make_corpus, monkeypatch):
-    monkeypatch.setenv("QA_MAX_FILE_BYTES", "20000")
+def test_a_folder_lists_every_file_it_does_not_index(make_corpus):
     root = make_corpus({"good.md": "# Good\n\nA fine sentence.", "moon.pdf": pdf_bytes(MOON),
                         "scan.pdf": scanned_pdf_bytes(), "locked.pdf": encrypted_pdf_bytes(),
                         "broken.docx": corrupt_docx_bytes(), "data.xyz": b"whatever", "empty.txt": b"",
                         "huge.txt": b"Big sentence here. " * 2000, "noext": b"text"})
-    corpus = load_corpus(root)
+    corpus = load_corpus(root, max_file_bytes=20000)
     assert [d.source for d in corpus.documents] == ["good.md", "moon.pdf"]
     assert {e.path: e.reason for e in corpus.skipped} == {
         "scan.pdf": "no-text-layer", "locked.pdf": "encrypted", "broken.docx": "corrupt", "data.xyz": "unsupported",

@@ -36,10 +36,10 @@ def server(tmp_path):
 
 
 def answerer(server, root, tmp_path, timeout=5):
-    from qa.search.stores import open_store
+    from qa.app.configured import open_configured_store
 
     env = {"QA_STORE_TIMEOUT": str(timeout), "QA_MILVUS_TOKEN": SECRET}
-    store = open_store(server.store_uri(), environ=env)
+    store = open_configured_store(server.store_uri(), environ=env)
     return Answerer.from_corpus(root, tmp_path / "unused", embeddings=HashEmbeddings(), store=store)
 
 

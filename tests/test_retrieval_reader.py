@@ -37,8 +37,8 @@ def test_retriever_is_a_langchain_retriever(retriever):
     m = top.metadata
     doc_text = retriever.index.documents[retriever.index.by_source[m["source"]]].text
     assert doc_text[m["start"]:m["end"]] == top.page_content
-    for sid, a, b, cos in m["sentences"]:
-        assert m["start"] <= a < b <= m["end"] and -1.0 <= cos <= 1.0001
+    for hit in m["sentences"]:
+        assert m["start"] <= hit.start < hit.end <= m["end"] and -1.0 <= hit.cosine <= 1.0001
 
 
 def test_k_is_configurable(retriever):

@@ -3,15 +3,23 @@ bad value reported as the variable, with what it may hold, wherever it is read."
 
 from __future__ import annotations
 
+import ast
+import json
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
+import qa.app.api
+from qa.app.api import Answerer
 from qa.app.cli import cli
 from qa.errors import ConfigError
 from qa.search.retriever import HybridRetriever
-from qa.settings import MAX_TOP_K, Settings, _parse, setting, variables
+from qa.settings import DEFAULT_TOP_K, MAX_TOP_K, Settings, _parse, setting, variables
+from tests.conftest import CORPUS, ROOT
+from tests.support.fakes import HashEmbeddings
+
+EDGES = ("qa/app/", "qa/settings.py")   # the only modules that read the environment through Settings
 
 
 def test_defaults_when_nothing_is_set():
@@ -48,7 +56,7 @@ def test_a_bad_value_names_the_variable_the_value_and_what_is_allowed(env, messa
 
 
 def test_one_variable_is_read_alone():
-    """Library code reads only what it needs: a bad QA_PORT does not stop loading documents."""
+    """The edges read only what they need: a bad QA_PORT does not stop loading documents."""
     assert Settings.get("max_file_bytes", {"QA_PORT": "http"}) == 20 * 1024 * 1024
     with pytest.raises(ConfigError, match="QA_PORT"):
         Settings.get("port", {"QA_PORT": "http"})
@@ -83,3 +91,35 @@ def test_the_cli_reports_a_bad_environment_value_as_the_variable(tmp_path):
     assert result.exit_code == 2
     assert result.stderr == "Error: QA_TOP_K is 'many'; expected a whole number from 1 to 100.\n"
     assert "--top-k" not in result.stderr
+
+
+def settings_reads(path: Path) -> list[int]:
+    """The lines of ``path`` that read the environment through ``Settings.get`` or ``Settings.from_env``."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    return [n.lineno for n in ast.walk(tree) if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)
+            and isinstance(n.func.value, ast.Name) and n.func.value.id == "Settings"
+            and n.func.attr in ("get", "from_env")]
+
+
+def test_settings_are_read_only_at_the_edges():
+    """ingest, search, answering and eval take settings as arguments; the CLI, the chat window's
+    launch and Answerer.from_corpus (all in qa/app) read them and pass them down."""
+    reads = [f"{rel}:{line}" for path in sorted((ROOT / "qa").rglob("*.py"))
+             if not (rel := path.relative_to(ROOT).as_posix()).startswith(EDGES) for line in settings_reads(path)]
+    assert reads == []
+    assert settings_reads(ROOT / "qa" / "app" / "api.py")   # the check finds reads where there are some
+
+
+@pytest.mark.parametrize("k", [2, 5])
+def test_qa_top_k_and_qa_reader_still_reach_the_answerer_through_the_edges(k, monkeypatch, tmp_path):
+    monkeypatch.setattr(qa.app.api, "MiniLMEmbeddings", HashEmbeddings)
+    for name, value in {"QA_TOP_K": str(k), "QA_READER": "extractive", "QA_CORPUS": str(CORPUS),
+                        "QA_INDEX": str(tmp_path / "index")}.items():
+        monkeypatch.setenv(name, value)
+    question = "When did Iran launch its missile strike on Pakistan?"
+    bot = Answerer.from_corpus()
+    assert (bot.retriever.k, bot.reader.kind, len(bot.ask(question).passages)) == (k, "extractive", k)
+    result = CliRunner().invoke(cli, ["ask", "--json", question])
+    assert result.exit_code == 0, result.output
+    assert len(json.loads(result.stdout)["passages"]) == k
+    assert len(Answerer(bot.index, bot.embeddings, reader=bot.reader).ask(question).passages) == DEFAULT_TOP_K

@@ -9,8 +9,8 @@ import sys
 import pytest
 
 from qa.errors import ConfigError
+from qa.app.configured import credentials, open_configured_store
 from qa.search.stores import LocalStore, open_store, parse_store
-from qa.search.stores.uri import Credentials
 from qa.settings import Settings
 from tests.conftest import ROOT
 
@@ -55,23 +55,25 @@ def test_credentials_in_the_address_are_refused_without_being_repeated():
 
 def test_secrets_are_read_from_the_environment_and_kept_out_of_reprs():
     env = {"QA_MILVUS_TOKEN": SECRET, "QA_MILVUS_USER": "reader", "QA_MILVUS_PASSWORD": SECRET + "pw"}
-    creds = Credentials.from_env(env)
+    creds = credentials(env)
     assert creds.client_kwargs() == {"token": SECRET}
-    assert Credentials.from_env({"QA_MILVUS_USER": "reader", "QA_MILVUS_PASSWORD": "pw"}).client_kwargs() == \
+    assert credentials({"QA_MILVUS_USER": "reader", "QA_MILVUS_PASSWORD": "pw"}).client_kwargs() == \
         {"user": "reader", "password": "pw"}
-    assert Credentials.from_env({}).client_kwargs() == {}
+    assert credentials({}).client_kwargs() == {}
     for shown in (repr(creds), repr(Settings.from_env(env)), str(Settings.from_env(env))):
         assert SECRET not in shown
     assert "reader" in repr(Settings.from_env(env))
 
 
 def test_the_default_store_is_the_local_folder(tmp_path):
-    store = open_store(None, index_dir=tmp_path / "idx", environ={})
+    store = open_store(None, index_dir=tmp_path / "idx")
     assert isinstance(store, LocalStore) and store.index_dir == tmp_path / "idx"
-    assert isinstance(open_store("local", environ={"QA_INDEX": str(tmp_path / "i2")}), LocalStore)
     assert open_store(store) is store
+    configured = open_configured_store(environ={"QA_INDEX": str(tmp_path / "i2")})
+    assert isinstance(configured, LocalStore) and configured.index_dir == tmp_path / "i2"
+    assert open_configured_store(None, tmp_path / "i3", environ={"QA_STORE": "local"}).index_dir == tmp_path / "i3"
     with pytest.raises(ConfigError, match="QA_STORE_TIMEOUT is 0"):
-        open_store("milvus://h:1/qa", environ={"QA_STORE_TIMEOUT": "0"})
+        open_configured_store("milvus://h:1/qa", environ={"QA_STORE_TIMEOUT": "0"})
 
 
 def run_python(code: str, env: dict | None = None) -> subprocess.CompletedProcess:

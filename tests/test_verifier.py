@@ -14,6 +14,7 @@ from qa.answering.evidence import EmbeddingScorer, EvidenceContext, OverlapScore
 from qa.answering.injection import looks_like_instruction
 from qa.answering.verify import (VERIFIER_FILE, Verifier, VerifierWeights, load_fits, weights_for)
 from qa.answering.claims import Claim
+from qa.search.hits import SentenceHit
 
 OWLS = "Owls hunt at night. A barn owl eats about four mice every night. Owls nest in old barns."
 
@@ -39,7 +40,8 @@ def test_a_bare_answer_is_checked_as_the_question_turned_round():
 
 
 def test_sentences_come_from_the_metadata_or_are_split_here():
-    meta = passage(start=100, sentences=[[7, 100, 119, 0.5], [8, 120, 164, 0.4], [9, 165, 188, 0.1]])
+    meta = passage(start=100, sentences=[SentenceHit(7, 100, 119, 0.5), SentenceHit(8, 120, 164, 0.4),
+                                         SentenceHit(9, 165, 188, 0.1)])
     assert [(s.sid, s.text) for s in passage_sentences(0, meta)][:2] == [(7, "Owls hunt at night."),
                                                                          (8, "A barn owl eats about four mice every night.")]
     assert [s.sid for s in passage_sentences(0, passage())] == [None, None, None]

@@ -14,8 +14,9 @@ best sentence scores with its own claim-level checks. Two scorers come with the 
   question with a phrase the claim states.
 
     >>> from langchain_core.documents import Document
+    >>> from qa.search.hits import SentenceHit
     >>> p = Document("Crows use tools. Owls hunt at night.", metadata={"start": 0,
-    ...     "sentences": [[0, 0, 16, 0.2], [1, 17, 36, 0.9]]})
+    ...     "sentences": [SentenceHit(0, 0, 16, 0.2), SentenceHit(1, 17, 36, 0.9)]})
     >>> ctx = EvidenceContext.of("When do owls hunt?", [p])
     >>> [s.text for s in ctx.sentences[0]]
     ['Crows use tools.', 'Owls hunt at night.']
@@ -35,6 +36,7 @@ import numpy as np
 from langchain_core.documents import Document
 
 from ..ingest.text import fold, split_sentences
+from ..search.hits import sentence_hits
 from ..search.lexical import analyze
 from .injection import looks_like_instruction
 from .weights import sigmoid
@@ -57,11 +59,11 @@ class PassageSentence:
 
 def passage_sentences(i: int, passage: Document) -> list[PassageSentence]:
     """The sentences of retrieved passage ``i``: from its ``sentences`` metadata
-    (``[sid, start, end, cosine]``, document offsets) when it has them, else split here."""
+    (:class:`~qa.search.hits.SentenceHit`, document offsets) when it has them, else split here."""
     text = passage.page_content
     meta = passage.metadata
-    spans = [(int(sid), int(a) - int(meta.get("start", 0)), int(b) - int(meta.get("start", 0)))
-             for sid, a, b, *_ in meta.get("sentences", [])]
+    p0 = int(meta.get("start", 0))
+    spans = [(int(hit.sid), int(hit.start) - p0, int(hit.end) - p0) for hit in sentence_hits(meta)]
     if not spans or any(a < 0 or b > len(text) or a >= b for _, a, b in spans):
         spans = [(None, a, b) for a, b in split_sentences(text)]
     return [PassageSentence(i, a, b, text[a:b], sid, looks_like_instruction(text[a:b])) for sid, a, b in spans]

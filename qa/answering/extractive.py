@@ -21,8 +21,9 @@ threshold the reader abstains. Every weight and the threshold are fitted on
 data by ``qa calibrate`` (:mod:`qa.answering.weights`).
 
     >>> from langchain_core.documents import Document
+    >>> from qa.search.hits import SentenceHit
     >>> p = Document("Crows use tools. Owls hunt at night.", metadata={"source": "birds.txt", "start": 0,
-    ...     "end": 36, "score": 1.0, "sentences": [[0, 0, 16, 0.2], [1, 17, 36, 0.9]]})
+    ...     "end": 36, "score": 1.0, "sentences": [SentenceHit(0, 0, 16, 0.2), SentenceHit(1, 17, 36, 0.9)]})
     >>> reader = ExtractiveReader(Weights(threshold=0.0))          # never abstains
     >>> answer = reader.read("When do owls hunt?", [p])
     >>> answer.text, answer.citations[0].highlights
@@ -36,6 +37,7 @@ import re
 
 from langchain_core.documents import Document
 
+from ..search.hits import sentence_hits
 from ..search.lexical import analyze
 from ..ingest.text import fold, words
 from .answer import Answer
@@ -61,12 +63,12 @@ def _candidates(passages: list[Document]) -> list[Candidate]:
     top = max((p.metadata.get("score", 0.0) for p in passages), default=0.0) or 1.0
     for i, p in enumerate(passages):
         meta = p.metadata
-        for sid, start, end, cos in meta.get("sentences", []):
-            if sid in best:
+        for hit in sentence_hits(meta):
+            if hit.sid in best:
                 continue
-            text = p.page_content[start - meta["start"]:end - meta["start"]]
-            best[sid] = Candidate(sid, i, start, end, text, {"cosine": float(cos),
-                                                             "passage": float(meta.get("score", 0.0)) / top})
+            text = p.page_content[hit.start - meta["start"]:hit.end - meta["start"]]
+            best[hit.sid] = Candidate(hit.sid, i, hit.start, hit.end, text,
+                                      {"cosine": float(hit.cosine), "passage": float(meta.get("score", 0.0)) / top})
     return list(best.values())
 
 

@@ -10,9 +10,10 @@ supported sentences with markers renumbered to the citations kept, the evidence 
 ``fallback`` reader (the quoted answer) answers instead, with a note.
 
     >>> from langchain_core.documents import Document
+    >>> from qa.search.hits import SentenceHit
     >>> from langchain_core.language_models import GenericFakeChatModel
     >>> p = Document("Crows use tools. Owls hunt at night.", metadata={"source": "birds.txt", "start": 0,
-    ...     "end": 36, "score": 1.0, "sentences": [[0, 0, 16, 0.2], [1, 17, 36, 0.9]]})
+    ...     "end": 36, "score": 1.0, "sentences": [SentenceHit(0, 0, 16, 0.2), SentenceHit(1, 17, 36, 0.9)]})
     >>> model = GenericFakeChatModel(messages=iter(["Owls hunt at night [1]. Owls eat 40 mice a day [1]."]))
     >>> answer = GenerativeReader(model).read("When do owls hunt?", [p])
     >>> answer.text, answer.citations[0].highlighted_text()

@@ -1,4 +1,4 @@
-"""Choosing a reader by name (``QA_READER``).
+"""Choosing a reader by name (the edges pass ``QA_READER``).
 
     >>> make_reader("extractive").kind
     'extractive'
@@ -6,15 +6,13 @@
 
 from __future__ import annotations
 
-from ..settings import Settings
 from .extractive import ExtractiveReader
 from .reader import Reader
 
 
-def make_reader(kind: str | None = None) -> Reader:
-    """The reader called ``kind`` ("span" or "extractive"; default: the ``QA_READER`` setting).
+def make_reader(kind: str = "span") -> Reader:
+    """The reader called ``kind`` ("span", the default, or "extractive").
     The span reader loads its model here, once."""
-    kind = kind or Settings.get("reader")
     if kind == "span":
         from .span_reader import SpanReader
 

@@ -14,9 +14,10 @@ model's strongest margin anywhere (``evidence``) and its lowest "no answer" scor
 ``qa calibrate`` (``calibration/span.json``).
 
     >>> from langchain_core.documents import Document
+    >>> from qa.search.hits import SentenceHit
     >>> text = "Crows use tools. Owls hunt at night."
     >>> p = Document(text, metadata={"source": "birds.txt", "start": 0, "end": len(text), "score": 1.0,
-    ...                              "sentences": [[0, 0, 16, 0.2], [1, 17, 36, 0.6]]})
+    ...                              "sentences": [SentenceHit(0, 0, 16, 0.2), SentenceHit(1, 17, 36, 0.6)]})
     >>> answer = SpanReader().read("When do owls hunt?", [p])          # doctest: +SKIP
     >>> answer.text, answer.short_answer, answer.citations[0].answer_spans   # doctest: +SKIP
     ('Owls hunt at night. [1]', 'at night', [(27, 35)])

@@ -26,8 +26,9 @@ from ..search.embeddings import ArrayEmbeddings, MiniLMEmbeddings
 from ..search.index import IndexSettings, PassageIndex
 from ..search.changes import Change, add_documents, remove_document
 from ..search.lifecycle import BuildReport
-from ..search.stores import LocalStore, Store, open_store
-from ..settings import Settings
+from ..search.stores import LocalStore, Store
+from ..settings import DEFAULT_MAX_FILE_BYTES, DEFAULT_TOP_K, Settings
+from .configured import open_configured_store
 
 RAW_LENGTH_FACTOR = 4      # a question longer than this many times the limit is refused before cleaning
 HISTORY_TURNS = 10         # only the last turns of a conversation are used
@@ -102,17 +103,18 @@ class Answerer:
     Build one with :meth:`from_corpus`; it is safe to share between threads."""
 
     def __init__(self, index: PassageIndex, embeddings: ArrayEmbeddings, *, reader: Reader | None = None,
-                 k: int | None = None, report: BuildReport | None = None, corpus_dir=None, index_dir=None,
-                 retriever=None, llm=None, store: Store | None = None):
+                 k: int = DEFAULT_TOP_K, report: BuildReport | None = None, corpus_dir=None, index_dir=None,
+                 retriever=None, llm=None, store: Store | None = None, max_file_bytes: int = DEFAULT_MAX_FILE_BYTES):
         """``index``: a :class:`~qa.search.index.PassageIndex`, or the index a :class:`~qa.search.stores.Store`
         returned (anything with ``documents`` and ``stats``). ``retriever``: any LangChain ``BaseRetriever``
         whose documents carry the metadata :mod:`qa.search.retriever` documents; default:
         :class:`~qa.search.retriever.HybridRetriever` over ``index``.
         ``llm``: a chat model that writes the answers (``"provider:model"``, e.g. ``"ollama:llama3.2"``,
-        or a LangChain ``BaseChatModel``; see :func:`written_reader`), with ``reader`` (default:
-        :func:`~qa.answering.readers.make_reader`, the span reader unless ``QA_READER`` says) as the fallback; ``None`` or ``""``: answers are quoted by ``reader``.
-        (``QA_LLM`` is read by ``qa.ask``, the CLI and the chat window, not here.) ``store``: where
-        ``index`` lives (:class:`~qa.search.stores.Store`), when it came from one."""
+        or a LangChain ``BaseChatModel``; see :func:`written_reader`), with ``reader`` (default: the span
+        reader) as the fallback; ``None`` or ``""``: answers are quoted by ``reader``.
+        (``QA_LLM`` is read by ``qa.ask``, the CLI and the chat window, not here; the other settings
+        by :meth:`from_corpus`.) ``store``: where ``index`` lives (:class:`~qa.search.stores.Store`),
+        when it came from one. ``max_file_bytes``: the largest file :meth:`add_documents` accepts."""
         from ..answering.chain import build_chain, retrieval_chain
         from ..search.retriever import HybridRetriever
 
@@ -121,8 +123,7 @@ class Answerer:
         self.reader = reader or make_reader()
         if llm:
             self.reader = written_reader(llm, index, embeddings, self.reader)
-        self.retriever = retriever or HybridRetriever(index=index, embeddings=embeddings,
-                                                      k=k or Settings.get("top_k"))
+        self.retriever = retriever or HybridRetriever(index=index, embeddings=embeddings, k=k)
         self.retrieval = retrieval_chain(self.retriever)
         self.chain = build_chain(self.retriever, self.reader)
         self.report = report or BuildReport("loaded")
@@ -130,6 +131,7 @@ class Answerer:
         self.corpus_dir = Path(corpus_dir) if corpus_dir else None
         self.index_dir = Path(index_dir) if index_dir else None
         self.store = store
+        self.max_file_bytes = max_file_bytes
 
     @classmethod
     def from_corpus(cls, corpus_dir=None, index_dir=None, *, embeddings: ArrayEmbeddings | None = None,
@@ -140,17 +142,22 @@ class Answerer:
         (defaults: ``QA_CORPUS`` and ``QA_INDEX``), or in ``store`` (a ``QA_STORE`` value or a
         :class:`~qa.search.stores.Store`; default: the ``QA_STORE`` setting, the local folder when unset).
         ``on_wait`` hears when another process is building the same local index and this one waits for
-        it; ``llm`` as in :class:`Answerer`."""
+        it; ``llm`` as in :class:`Answerer`. The settings are read here and passed down: ``QA_TOP_K``
+        (unless ``k``), ``QA_READER`` (unless ``reader``), ``QA_MAX_FILE_BYTES``, ``QA_CACHE_DIR``
+        (unless ``embeddings``) and, for a database, ``QA_STORE_TIMEOUT`` and its credentials."""
         corpus_dir = Path(corpus_dir) if corpus_dir is not None else Settings.get("corpus")
         index_dir = Path(index_dir) if index_dir is not None else Settings.get("index")
-        store = open_store(store, index_dir)
-        embeddings = embeddings or MiniLMEmbeddings()
-        corpus = load_corpus(corpus_dir)
+        store = open_configured_store(store, index_dir)
+        embeddings = embeddings or MiniLMEmbeddings(cache_dir=Settings.get("cache_dir"))
+        max_file_bytes = Settings.get("max_file_bytes")
+        corpus = load_corpus(corpus_dir, max_file_bytes=max_file_bytes)
         index, report = store.open_or_build(corpus, embeddings, settings, rebuild=rebuild, progress=progress,
                                             on_wait=on_wait)
         k = k or Settings.get("top_k")
+        reader = reader or make_reader(Settings.get("reader"))
         return cls(index, embeddings, reader=reader, k=k, report=report, corpus_dir=corpus_dir, index_dir=index_dir,
-                   retriever=retriever or store.retriever(index, embeddings, k), llm=llm, store=store)
+                   retriever=retriever or store.retriever(index, embeddings, k), llm=llm, store=store,
+                   max_file_bytes=max_file_bytes)
 
     @property
     def stats(self) -> dict:
@@ -180,7 +187,7 @@ class Answerer:
                                   "see the new index from their next question.")
         with self._changes:
             change = operation(self.corpus_dir, self.index_dir, what, self.embeddings, self.index.settings,
-                               progress=progress)
+                               progress=progress, max_file_bytes=self.max_file_bytes)
             retriever = self.retriever
             if isinstance(retriever, HybridRetriever):
                 retriever = retriever.model_copy(update={"index": change.index})

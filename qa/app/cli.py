@@ -106,14 +106,14 @@ def index(corpus_dir, index_dir, store, rebuild, as_json):
     """Build or update the index of CORPUS in INDEX or STORE (only changed documents are embedded)."""
     from ..ingest.corpus import load_corpus
     from ..search.embeddings import MiniLMEmbeddings
-    from ..search.stores import open_store
+    from .configured import open_configured_store
     from .terminal import index_message, index_summary
 
     corpus_dir, index_dir, store = _setting(corpus_dir, "corpus"), _setting(index_dir, "index"), _setting(store, "store")
     try:
-        where = open_store(store, index_dir)
-        corpus = load_corpus(corpus_dir)
-        emb = MiniLMEmbeddings()
+        where = open_configured_store(store, index_dir)
+        corpus = load_corpus(corpus_dir, max_file_bytes=Settings.get("max_file_bytes"))
+        emb = MiniLMEmbeddings(cache_dir=Settings.get("cache_dir"))
         idx, report = where.open_or_build(corpus, emb, rebuild="always" if rebuild else "auto",
                                           progress=_progress_bar("Embedding"), on_wait=_say_waiting)
         emb.warm_up()  # exports the query encoder now rather than on the first question
@@ -214,7 +214,7 @@ def eval_command(questions, squad, corpus_dir, index_dir, out_dir, stock, limit,
     config = EvalConfig(questions=_setting(questions, "questions"), squad=squad,
                         corpus_dir=_setting(corpus_dir, "corpus"), index_dir=_setting(index_dir, "index"),
                         out_dir=out_dir, stock=stock, limit=limit, sample=sample, split=split, close=close,
-                        extractive=extractive, llm=_setting(llm, "llm"))
+                        extractive=extractive, llm=_setting(llm, "llm"), k=_setting(None, "top_k"))
     try:
         report = run_evaluation(config, echo=lambda m: click.echo(m, err=True))
     except (QAError, ValueError, FileNotFoundError) as exc:

@@ -63,9 +63,9 @@ def run_ui(corpus: Path, index: Path, host: str, port: int, echo=print, llm=None
     from . import gradio_app
     from .api import Answerer
 
-    from ..search.stores import open_store
+    from .configured import open_configured_store
 
-    store = open_store(s.store, index)    # QA_STORE: the index folder, or a vector database
+    store = open_configured_store(s.store, index)    # QA_STORE: the index folder, or a vector database
     echo(f"Loading {corpus} (index in {store.name}) ...")
     llm = s.llm if llm is None else llm
     if llm:

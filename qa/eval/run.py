@@ -1,7 +1,7 @@
 """``qa eval``: load the question set and corpus, run both systems, write the reports.
 
-The defaults of :class:`EvalConfig` come from the environment (:class:`qa.settings.Settings`):
-``QA_QUESTIONS``, ``QA_CORPUS``, ``QA_INDEX``, ``QA_TOP_K``.
+The defaults of :class:`EvalConfig` are those of the settings table (:class:`qa.settings.Settings`);
+``qa eval`` passes ``QA_QUESTIONS``, ``QA_CORPUS``, ``QA_INDEX`` and ``QA_TOP_K`` from the environment.
 """
 
 from __future__ import annotations
@@ -24,24 +24,25 @@ SQUAD_SOURCE = ("XQuAD's English set is xquad.en.json from github.com/google-dee
                 "this project keeps a copy at ../shared/datasets/xquad-en.json. Any SQuAD v1.1-format JSON file works.")
 
 
-def _env(name: str):
-    return field(default_factory=lambda: Settings.get(name))
+def _default(name: str):
+    """The settings table's default for field ``name`` (the environment is read by ``qa eval``, not here)."""
+    return field(default_factory=lambda: getattr(Settings(), name))
 
 
 @dataclass
 class EvalConfig:
     """What ``qa eval`` scores, on what, and where the reports go."""
 
-    questions: Path | None = _env("questions")
+    questions: Path | None = _default("questions")
     squad: Path | None = None
-    corpus_dir: Path = _env("corpus")
-    index_dir: Path = _env("index")
+    corpus_dir: Path = _default("corpus")
+    index_dir: Path = _default("index")
     out_dir: Path = Path("eval-results")
     stock: bool = True
     limit: int | None = None    # the first N questions
     sample: int | None = None   # N questions spread over the set (by a hash of their ids)
     split: str = "all"
-    k: int = _env("top_k")
+    k: int = _default("top_k")
     close: bool = True           # SQuAD-format sets: add a "close" unanswerable question per answerable one
     extractive: bool = False     # also score the extractive reader (over the same index)
     llm: str = ""             # a chat model ("provider:model"): its written answers are scored too, as "qa+llm"
@@ -156,7 +157,7 @@ def run_evaluation(config: EvalConfig, echo: Callable[[str], None] = print, answ
         from .stock import StockRecipe
 
         echo("Building the stock recipe (RecursiveCharacterTextSplitter(1000, 200) + HuggingFaceEmbeddings + FAISS)...")
-        stock = StockRecipe.build(load_corpus(corpus_dir), k=config.k)
+        stock = StockRecipe.build(load_corpus(corpus_dir, max_file_bytes=bot.max_file_bytes), k=config.k)
         stock.ask("warm up")
         results["stock"] = run(lambda q: stock.ask(q.question, q.withheld), questions, progress=True, desc="stock")
     meta = {"corpus": str(corpus_dir), "questions": len(questions), "split": config.split, "stats": bot.stats,

@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Iterable, Mapping
 
 from ..errors import CorpusError, DocumentError, ExtractionError
-from ..settings import Settings
+from ..settings import DEFAULT_MAX_FILE_BYTES
 from .document import Corpus, Document
 from .loaders import LOADERS, extract
 
@@ -109,17 +109,16 @@ def document_from_bytes(name: str, data: bytes) -> Document:
     return Document(name, title, text, extracted.sections, hashlib.sha256(data).hexdigest(), extracted.pages)
 
 
-def load_document(path: Path, root: Path, max_file_bytes: int | None = None,
+def load_document(path: Path, root: Path, max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
                   known: Mapping[str, Document] | None = None) -> Document:
     """Load one file; raise :class:`DocumentError` naming it when it can't be used.
-    ``max_file_bytes`` defaults to ``QA_MAX_FILE_BYTES`` (read now); ``known`` documents
+    ``max_file_bytes``: the largest file read (the edges pass ``QA_MAX_FILE_BYTES``); ``known`` documents
     (by source) whose bytes are unchanged are reused without extracting them again."""
     rel = _relative_name(path, root)
     if path.suffix.lower() not in LOADERS:
         raise DocumentError(rel, f"is not a supported type ({path.suffix or 'no suffix'}).", reason="unsupported",
                             hint=f"Supported: {', '.join(sorted(LOADERS))}.")
-    limit = max_file_bytes or Settings.get("max_file_bytes")
-    data = _read_bytes(path, rel, root, limit)
+    data = _read_bytes(path, rel, root, max_file_bytes)
     previous = (known or {}).get(rel)
     if previous is not None and previous.sha256 == hashlib.sha256(data).hexdigest():
         return previous
@@ -137,24 +136,25 @@ def iter_files(root: Path) -> Iterable[Path]:
                 yield Path(dirpath) / name
 
 
-def load_corpus(root, *, strict: bool = False, known: Mapping[str, Document] | None = None) -> Corpus:
+def load_corpus(root, *, strict: bool = False, known: Mapping[str, Document] | None = None,
+                max_file_bytes: int = DEFAULT_MAX_FILE_BYTES) -> Corpus:
     """Load every document under ``root`` (recursively).
 
     Files that can't be used (unsupported, unreadable, too large...) are collected in
     ``Corpus.skipped`` (or raised when ``strict``); identical files are kept once (the
     first in sorted order). ``known``: documents by source, reused when their file is
-    unchanged (see :func:`load_document`). Raises :class:`CorpusError` when no document can be used."""
+    unchanged (see :func:`load_document`); files over ``max_file_bytes`` are skipped.
+    Raises :class:`CorpusError` when no document can be used."""
     root = Path(root)
     if not root.is_dir():
         raise CorpusError(f"Corpus folder {str(root)!r} does not exist or is not a folder.",
                           hint="Point --corpus (or QA_CORPUS) at a folder of documents (.txt, .md, .pdf, .html, .docx).")
-    limit = Settings.get("max_file_bytes")
     documents: list[Document] = []
     skipped: list[DocumentError] = []
     seen: dict[str, str] = {}
     for path in iter_files(root):
         try:
-            doc = load_document(path, root, limit, known)
+            doc = load_document(path, root, max_file_bytes, known)
         except DocumentError as exc:
             if strict:
                 raise

@@ -34,7 +34,7 @@ from ..errors import CorpusError, DocumentError, IndexMismatchError, IndexMissin
 from ..ingest.corpus import document_from_bytes, load_corpus
 from ..ingest.document import Document
 from ..ingest.loaders import LOADERS
-from ..settings import Settings
+from ..settings import DEFAULT_MAX_FILE_BYTES
 from .embeddings import ArrayEmbeddings
 from .index import IndexSettings, PassageIndex, Progress, build_index
 from .lifecycle import BuildReport
@@ -100,10 +100,11 @@ def _previous(index_dir: Path, embeddings: ArrayEmbeddings, settings: IndexSetti
 
 
 def _rebuild(corpus_dir: Path, index_dir: Path, previous: PassageIndex | None, embeddings: ArrayEmbeddings,
-             settings: IndexSettings, progress: Progress | None, reason: str) -> tuple[PassageIndex, BuildReport]:
+             settings: IndexSettings, progress: Progress | None, reason: str,
+             max_file_bytes: int = DEFAULT_MAX_FILE_BYTES) -> tuple[PassageIndex, BuildReport]:
     """Index the corpus folder as it now is (under the build lock), reusing ``previous``."""
     known = {d.source: d for d in previous.documents} if previous is not None else None
-    corpus = load_corpus(corpus_dir, known=known)
+    corpus = load_corpus(corpus_dir, known=known, max_file_bytes=max_file_bytes)
     index, stats = build_index(corpus, embeddings, settings, previous=previous, progress=progress)
     save_index(index, index_dir)
     return index, BuildReport("updated" if previous is not None else "built", reason, stats.embedded_sentences,
@@ -129,15 +130,14 @@ def _write_atomically(path: Path, data: bytes) -> Path | None:
 
 def add_documents(corpus_dir, index_dir, files: Iterable[tuple[str, bytes]], embeddings: ArrayEmbeddings,
                   settings: IndexSettings = IndexSettings(), progress: Progress | None = None,
-                  on_wait: Callable[[str], None] | None = None) -> Change:
+                  on_wait: Callable[[str], None] | None = None, max_file_bytes: int = DEFAULT_MAX_FILE_BYTES) -> Change:
     """Add ``files`` (``(name, bytes)`` pairs, e.g. uploads) to the corpus folder and the index.
 
     Names are sanitised (:func:`safe_name`); a file whose name is taken replaces that
-    document. Files refused (unsupported type, over ``QA_MAX_FILE_BYTES``, empty, no text,
+    document. Files refused (unsupported type, over ``max_file_bytes``, empty, no text,
     encrypted, corrupt, a duplicate...) are listed in ``Change.rejected`` and nothing of
     them is written. With nothing accepted, the index is left as it is."""
     corpus_dir, index_dir = Path(corpus_dir), Path(index_dir)
-    limit = Settings.get("max_file_bytes")
     with build_lock(index_dir, on_wait):
         previous = _previous(index_dir, embeddings, settings)
         existing = {d.sha256: d.source for d in previous.documents} if previous is not None else {}
@@ -145,7 +145,7 @@ def add_documents(corpus_dir, index_dir, files: Iterable[tuple[str, bytes]], emb
         rejected: list[DocumentError] = []
         for name, data in files:
             try:
-                doc = _accept(name, data, limit, existing)
+                doc = _accept(name, data, max_file_bytes, existing)
             except DocumentError as exc:
                 rejected.append(exc)
                 continue
@@ -156,11 +156,12 @@ def add_documents(corpus_dir, index_dir, files: Iterable[tuple[str, bytes]], emb
                 raise CorpusError(f"None of the {len(rejected)} file(s) could be added"
                                   f"{f' ({rejected[0]})' if rejected else ''}.", hint="Add a readable document.")
             return Change(previous, BuildReport("loaded"), rejected=rejected)
-        return _apply(corpus_dir, index_dir, accepted, previous, embeddings, settings, progress, rejected)
+        return _apply(corpus_dir, index_dir, accepted, previous, embeddings, settings, progress, rejected,
+                      max_file_bytes)
 
 
 def _apply(corpus_dir: Path, index_dir: Path, accepted: dict[str, bytes], previous, embeddings, settings,
-           progress, rejected) -> Change:
+           progress, rejected, max_file_bytes: int) -> Change:
     """Write the accepted files, update the index, and put the folder back if that fails."""
     corpus_dir.mkdir(parents=True, exist_ok=True)
     written: dict[Path, Path | None] = {}
@@ -171,7 +172,7 @@ def _apply(corpus_dir: Path, index_dir: Path, accepted: dict[str, bytes], previo
                 raise DocumentError(name, "cannot be written into the corpus folder.", reason="bad-name")
             written[target] = _write_atomically(target, data)
         index, report = _rebuild(corpus_dir, index_dir, previous, embeddings, settings, progress,
-                                 f"added {', '.join(accepted)}")
+                                 f"added {', '.join(accepted)}", max_file_bytes)
     except BaseException:
         for target, backup in written.items():
             with contextlib.suppress(OSError):
@@ -197,11 +198,13 @@ def _document_path(corpus_dir: Path, source) -> Path:
 
 def remove_document(corpus_dir, index_dir, source: str, embeddings: ArrayEmbeddings,
                     settings: IndexSettings = IndexSettings(), progress: Progress | None = None,
-                    on_wait: Callable[[str], None] | None = None) -> Change:
+                    on_wait: Callable[[str], None] | None = None,
+                    max_file_bytes: int = DEFAULT_MAX_FILE_BYTES) -> Change:
     """Remove document ``source`` (its path in the corpus folder) from the folder and the index.
 
     The file is moved aside (a hidden name), the index saved without it, and only then
-    deleted; if the update fails it is put back. The last document can't be removed."""
+    deleted; if the update fails it is put back. The last document can't be removed.
+    ``max_file_bytes``: as :func:`add_documents` (the other files are read again)."""
     corpus_dir, index_dir = Path(corpus_dir), Path(index_dir)
     with build_lock(index_dir, on_wait):
         path = _document_path(corpus_dir, source)
@@ -213,7 +216,7 @@ def remove_document(corpus_dir, index_dir, source: str, embeddings: ArrayEmbeddi
         os.replace(path, aside)
         try:
             index, report = _rebuild(corpus_dir, index_dir, previous, embeddings, settings, progress,
-                                     f"removed {source}")
+                                     f"removed {source}", max_file_bytes)
         except BaseException:
             os.replace(aside, path)
             raise

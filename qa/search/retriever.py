@@ -6,11 +6,12 @@ behind LangChain's ``BaseRetriever``.
     >>> docs[0].metadata["score"], docs[0].metadata["source"]                    # doctest: +SKIP
     (0.83, 'iran-pakistan-relations.txt')
 
-Each returned ``Document`` is a passage; its metadata holds the document
-``source``, ``title``, ``section``, ``page`` (from 1, PDF; else None), character offsets ``start``/``end``, the
-fused ``score`` with its parts ``dense_score`` and ``lexical_score``, and
-``sentences``: ``[sentence_id, start, end, cosine]`` for each sentence in it,
-which the answerer uses without embedding anything again.
+Each returned ``Document`` is a passage; its metadata is a :class:`~qa.search.hits.PassageMetadata`:
+the document ``source``, ``title``, ``section``, ``page`` (from 1, PDF; else None), character offsets
+``start``/``end``, the fused ``score`` with its parts ``dense_score`` and ``lexical_score``, and
+``sentences``: a :class:`~qa.search.hits.SentenceHit` (``sid``, ``start``, ``end``, ``cosine``) for
+each sentence in it, which the answerer uses without embedding anything again. :func:`fuse`
+builds them, for every retriever here.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from pydantic import ConfigDict, Field
 from ..ingest.chunking import Passage
 from ..settings import MAX_TOP_K
 from .embeddings import ArrayEmbeddings
+from .hits import PassageMetadata, SentenceHit
 from .index import PassageIndex
 
 CANDIDATES_PER_RESULT = 3   # sentences fetched from FAISS per passage asked for (at least fetch_k)
@@ -89,8 +91,9 @@ def fuse(passages: list[Passage], cos: dict[int, float], spans: dict[int, tuple[
 
     ``cos``: cosine of each of their sentences with the question; ``spans``: each sentence's
     ``(start, end)``; ``lexical``: BM25 score per passage id (missing = 0); ``top_lex``: the best
-    BM25 score of any passage. Ties go to the lower passage id. Any retriever that fills these
-    from its own engine returns what :class:`HybridRetriever` returns."""
+    BM25 score of any passage. Ties go to the lower passage id. Each document's metadata is a
+    :class:`~qa.search.hits.PassageMetadata` with a :class:`~qa.search.hits.SentenceHit` per sentence.
+    Any retriever that fills these from its own engine returns what :class:`HybridRetriever` returns."""
     scored = []
     for passage in passages:
         dense = max(cos[s] for s in passage.sentence_ids)
@@ -99,11 +102,9 @@ def fuse(passages: list[Passage], cos: dict[int, float], spans: dict[int, tuple[
     scored.sort(key=lambda t: (-t[0], t[3].id))
     out = []
     for score, dense, lex, p in scored[:k]:
-        sentences = [[s, spans[s][0], spans[s][1], round(cos[s], 6)] for s in p.sentence_ids]
-        out.append(Document(
-            page_content=p.text, id=str(p.id),
-            metadata={"passage_id": p.id, "source": p.source, "title": p.title, "section": p.section,
-                      "page": p.page, "start": p.start, "end": p.end, "score": round(score, 6),
-                      "dense_score": round(dense, 6), "lexical_score": round(lex, 6),
-                      "sentences": sentences}))
+        sentences = [SentenceHit(s, spans[s][0], spans[s][1], round(cos[s], 6)) for s in p.sentence_ids]
+        metadata = PassageMetadata(passage_id=p.id, source=p.source, title=p.title, section=p.section, page=p.page,
+                                   start=p.start, end=p.end, score=round(score, 6), dense_score=round(dense, 6),
+                                   lexical_score=round(lex, 6), sentences=sentences)
+        out.append(Document(page_content=p.text, id=str(p.id), metadata=metadata))
     return out

@@ -13,7 +13,8 @@ from qa.search.lexical import analyze
 class HashEmbeddings(ArrayEmbeddings):
     """Bag of stemmed words hashed into ``dim`` buckets: texts sharing words are similar."""
 
-    def __init__(self, dim: int = 64, name: str = "fake/hash-bow"):
+    def __init__(self, dim: int = 64, name: str = "fake/hash-bow", cache_dir=None):
+        """``cache_dir`` is taken, as ``MiniLMEmbeddings`` takes it, so that tests can stand in for it."""
         self.dim = dim
         self.model_info = ModelInfo(name=name, dimension=dim, fingerprint=f"hash{dim}")
         self.calls = 0

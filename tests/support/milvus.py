@@ -57,7 +57,7 @@ def lite_store(path: Path, timeout: float = 10.0, collection: str | None = None)
     spec = parse_store(f"milvus-lite:{path}")
     if collection:
         spec = type(spec)(spec.kind, spec.uri, collection, spec.name)
-    store = open_store(spec, environ={"QA_STORE_TIMEOUT": str(int(timeout))})
+    store = open_store(spec, timeout=int(timeout))
     try:
         yield store
     finally:

@@ -4,7 +4,7 @@ A store turns a corpus into an index it keeps (:meth:`Store.open_or_build`, whic
 when it matches the corpus and otherwise embeds only what changed), and gives a retriever
 over it (:meth:`Store.retriever`) whose documents carry the metadata of
 :mod:`qa.search.retriever`. :class:`LocalStore` is the default: FAISS and BM25 files in a
-folder. :func:`open_store` reads ``QA_STORE``.
+folder. :func:`open_store` opens the store a ``QA_STORE`` value names.
 
     >>> import pathlib, tempfile
     >>> from qa.ingest.corpus import load_corpus
@@ -21,12 +21,12 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any, Callable
 
 from langchain_core.retrievers import BaseRetriever
 
 from ...ingest.document import Corpus
-from ...settings import Settings
+from ...settings import DEFAULT_STORE_TIMEOUT
 from ..embeddings import ArrayEmbeddings
 from ..index import IndexSettings, Progress
 from ..lifecycle import BuildReport, open_or_build_index
@@ -71,17 +71,16 @@ class LocalStore(Store):
         return HybridRetriever(index=index, embeddings=embeddings, k=k)
 
 
-def open_store(store: "str | StoreSpec | Store | None" = None, index_dir=None,
-               environ: Mapping[str, str] | None = None) -> Store:
-    """The store ``store`` names (a ``QA_STORE`` value; default: the ``QA_STORE`` setting).
-    ``index_dir`` (default ``QA_INDEX``) is the folder of the local store. A Milvus store
-    reads its credentials and timeout from ``environ`` (default ``os.environ``)."""
+def open_store(store: "str | StoreSpec | Store | None" = None, index_dir="index", *,
+               credentials: Credentials | None = None, timeout: int = DEFAULT_STORE_TIMEOUT) -> Store:
+    """The store ``store`` names (a ``QA_STORE`` value; ``None`` or ``"local"``: the folder
+    ``index_dir``). A Milvus store connects with ``credentials`` and gives each request
+    ``timeout`` seconds. (The edges pass the ``QA_*`` settings: :func:`qa.app.configured.open_configured_store`.)"""
     if isinstance(store, Store):
         return store
-    spec = store if isinstance(store, StoreSpec) else parse_store(
-        store if store is not None else Settings.get("store", environ))
+    spec = store if isinstance(store, StoreSpec) else parse_store(store)
     if spec.kind == "local":
-        return LocalStore(index_dir if index_dir is not None else Settings.get("index", environ))
+        return LocalStore(index_dir)
     from .milvus_store import MilvusStore
 
-    return MilvusStore(spec, Credentials.from_env(environ), timeout=Settings.get("store_timeout", environ))
+    return MilvusStore(spec, credentials or Credentials(), timeout=timeout)

@@ -15,7 +15,8 @@ of the new one. Engine failures are :class:`~qa.errors.StoreError` (see :mod:`.m
 
     >>> retriever = store.retriever(index, embeddings, k=4)               # doctest: +SKIP
     >>> retriever.invoke("When did Iran strike Pakistan?")[0].metadata     # doctest: +SKIP
-    {'passage_id': 12, 'source': 'iran-pakistan-relations.txt', ..., 'sentences': [[40, 2210, 2305, 0.61], ...]}
+    {'passage_id': 12, 'source': 'iran-pakistan-relations.txt', ...,
+     'sentences': [SentenceHit(sid=40, start=2210, end=2305, cosine=0.61), ...]}
 """
 
 from __future__ import annotations

@@ -21,11 +21,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Mapping
 from urllib.parse import urlsplit
 
 from ...errors import ConfigError
-from ...settings import Settings, variable
+from ...settings import variable
 
 DEFAULT_COLLECTION = "qa"
 DEFAULT_PORT = 19530
@@ -38,16 +37,12 @@ ALLOWED = variable("store").allowed
 
 @dataclass(frozen=True)
 class Credentials:
-    """A token, or a user and password, from the environment. Their ``repr`` hides them."""
+    """A token, or a user and password (the edges read them from the environment:
+    :func:`qa.app.configured.credentials`). Their ``repr`` hides them."""
 
     token: str = field(default="", repr=False)
     user: str = ""
     password: str = field(default="", repr=False)
-
-    @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None) -> "Credentials":
-        get = lambda name: Settings.get(name, environ)  # noqa: E731
-        return cls(get("milvus_token"), get("milvus_user"), get("milvus_password"))
 
     def secrets(self) -> list[str]:
         """The values that must never appear in a message or a log line."""
