@@ -100,7 +100,7 @@ def test_docx_headings_lists_and_tables():
     doc = document_from_bytes("garden.docx", data)
     assert doc.title == "Garden Guide" and doc.pages == []
     assert sections(doc)["Roses"] == "Roses need six hours of sun each day.\n\n- Prune them in March."
-    assert "Tulip | Weekly" in sections(doc)["Watering"]
+    assert "Plant: Tulip; Water: Weekly" in sections(doc)["Watering"]   # a table row carries its header
     check_offsets(doc)
     assert document_from_bytes("g.docx", docx_bytes([("p", "Just text here.")], title="Props Title")).title \
         == "Props Title"
