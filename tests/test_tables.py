@@ -124,6 +124,7 @@ def test_markdown_outside_tables_is_kept_as_written():
     assert doc.text.startswith("# Orchard\n\nApples *grow* here.\n\nVariety: Greyhaven")
     assert doc.text.endswith("Variety: Lady Tamsin\n\n```\n| not | a table |\n|---|---|\n| x | y |\n```\n\n## Notes\n\nDone.\n")
     assert doc.title == "Orchard" and [s.heading for s in doc.sections] == ["", "Notes"]
+    assert document_from_bytes("p.md", b"a | b\nc | d\n").text == "a | b\nc | d\n"   # pipes, but no table
 
 
 def test_records_survive_the_stored_index(make_corpus, tmp_path):

@@ -34,6 +34,8 @@ FIELD_SEPARATOR = "; "      # "label: value" fields of a record
 LABEL_SEPARATOR = ": "
 LABEL_MAX_CHARS = 60        # an unmarked first row is a header only if every cell is a label this short
 _NOT_A_LABEL = re.compile(r"\d|[.!?]$")
+# A pipe table's delimiter row ("| --- | :-: |"); a Markdown file without one is not parsed at all.
+_DELIMITER_ROW = re.compile(r"^[ \t]*(?=[^\n]*\|)\|?[ \t]*:?-+:?[ \t]*(?:\|[ \t]*:?-+:?[ \t]*)*\|?[ \t]*$", re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -99,13 +101,14 @@ def table_records(rows: Grid) -> list[str]:
 
 
 def _markdown_grids(text: str) -> list[tuple[int, int, Grid]]:
-    """``(first line, end line, grid)`` of each top-level pipe table (markdown-it-py, GFM tables)."""
+    """``(first line, end line, grid)`` of each top-level pipe table (markdown-it-py, GFM tables;
+    a cell is its Markdown source, so inline parsing is skipped)."""
     from markdown_it import MarkdownIt
 
     found: list[tuple[int, int, Grid]] = []
     grid: Grid | None = None
     header = False
-    for token in MarkdownIt("commonmark").enable("table").parse(text):
+    for token in MarkdownIt("commonmark").enable("table").disable("inline").parse(text):
         if token.type == "table_open" and token.level == 0:
             grid = []
             found.append((token.map[0], token.map[1], grid))
@@ -129,7 +132,7 @@ def markdown_tables(text: str) -> tuple[str, list[tuple[int, int]]]:
     >>> markdown_tables("Apples.\\n| Variety | Colour |\\n|---|---|\\n| Copperbell | red |\\n")
     ('Apples.\\n\\nVariety: Copperbell; Colour: red\\n', [(9, 41)])
     """
-    if "|" not in text:
+    if not _DELIMITER_ROW.search(text):
         return text, []
     starts = [0] + [i + 1 for i, ch in enumerate(text) if ch == "\n"]
     out: list[str] = []
