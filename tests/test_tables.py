@@ -156,3 +156,13 @@ def test_html_spans_beyond_the_limit_are_capped():
             + "<td colspan=1000 rowspan=99999>Copperbell</td>" * 3000 + "</tr></table>").encode()
     doc = document_from_bytes("wide.html", page)
     assert record_texts(doc) == ["Variety: Copperbell"]   # the rest of the row lies past the last column
+
+
+def test_a_header_repeated_inside_a_table_and_a_table_of_headers():
+    from qa.ingest.tables import Cell, table_records
+
+    head = [Cell("Variety", True), Cell("Colour", True)]
+    assert table_records([head, [Cell("Copperbell"), Cell("red")], [Cell("Variety"), Cell("Colour")],
+                          [Cell("Lady Tamsin"), Cell("yellow")]]) == \
+        ["Variety: Copperbell; Colour: red", "Variety: Lady Tamsin; Colour: yellow"]
+    assert table_records([head, [Cell("Tank", True), Cell("Size", True)]]) == ["Variety | Colour", "Tank | Size"]
