@@ -100,7 +100,7 @@ def test_docx_headings_lists_and_tables():
     doc = document_from_bytes("garden.docx", data)
     assert doc.title == "Garden Guide" and doc.pages == []
     assert sections(doc)["Roses"] == "Roses need six hours of sun each day.\n\n- Prune them in March."
-    assert "Tulip | Weekly" in sections(doc)["Watering"]
+    assert "Plant: Tulip; Water: Weekly" in sections(doc)["Watering"]   # a table row carries its header
     check_offsets(doc)
     assert document_from_bytes("g.docx", docx_bytes([("p", "Just text here.")], title="Props Title")).title \
         == "Props Title"
@@ -208,3 +208,19 @@ def test_citation_page_round_trips_and_old_json_loads():
     assert qa.Citation.from_dict(c.to_dict()) == c and c.to_dict()["page"] == 2
     old = {k: v for k, v in c.to_dict().items() if k != "page"}
     assert qa.Citation.from_dict(old).page is None
+
+
+def test_pdf_heading_in_the_body_font_is_a_block_of_its_own():
+    doc = document_from_bytes("ferry.pdf", pdf_bytes([[
+        ("title", "Ferry Timetable"), ("p", "Summer service"),
+        ("p", "In summer the ferry runs every hour from seven in the morning until ten at night, and on Sundays "
+              "it starts an hour later"),
+        ("p", "Winter service"), ("p", "In winter the last ferry leaves the harbour at six in the evening."),
+        ("p", "Harbour office<br/>Quay Street<br/>Open daily from nine.")]]))
+    assert "\n\nWinter service\n\nIn winter the last ferry" in doc.text
+    assert "Ferry Timetable\n\nSummer service\n\nIn summer the ferry" in doc.text
+    assert "hour later\n\nWinter service" in doc.text   # a paragraph's short last line ends it, too
+    assert "Harbour office\nQuay Street\nOpen daily from nine." in doc.text   # short lines set close stay together
+    sentences = [doc.text[s.start:s.end] for s in check_offsets(doc).sentences]
+    assert "In winter the last ferry leaves the harbour at six in the evening." in sentences
+    assert "Winter service" in sentences

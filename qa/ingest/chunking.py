@@ -1,4 +1,5 @@
-"""Sentence-aware chunking: passages that never cut a sentence nor cross a section or a page.
+"""Sentence-aware chunking: passages that never cut a sentence nor cross a section or a page;
+a table's row, read as one record (:mod:`qa.ingest.tables`), is one sentence and a passage of its own.
 
     >>> from qa.ingest.document import Document, Section
     >>> text = "Intro line one. Two here. Three now. Four at last."
@@ -28,7 +29,7 @@ class ChunkSettings:
 
     max_chars: int = 700        # a passage grows sentence by sentence up to this size
     overlap_sentences: int = 1  # sentences repeated at the start of the next passage
-    version: int = 1            # bump when the algorithm changes: old indexes rebuild
+    version: int = 2            # bump when the algorithm changes: old indexes rebuild (2: table records)
 
     def to_dict(self) -> dict:
         """The manifest's ``chunking`` entry."""
@@ -94,6 +95,19 @@ def _group(spans: list[tuple[int, int]], settings: ChunkSettings) -> list[tuple[
     return groups
 
 
+def _groups(spans: list[tuple[int, int]], alone: set[tuple[int, int]], settings: ChunkSettings) -> list[tuple[int, int]]:
+    """:func:`_group` of the runs of spans between those in ``alone``, which are groups of their own."""
+    groups: list[tuple[int, int]] = []
+    run = 0
+    for i, span in enumerate([*spans, None]):
+        if span is None or span in alone:
+            groups.extend((run + a, run + b) for a, b in _group(spans[run:i], settings))
+            if span is not None:
+                groups.append((i, i))
+            run = i + 1
+    return groups
+
+
 def chunk_documents(documents: list[Document], settings: ChunkSettings = ChunkSettings()) -> Chunks:
     """Split documents into passages; ids are assigned in document order."""
     chunks = Chunks()
@@ -104,16 +118,17 @@ def chunk_documents(documents: list[Document], settings: ChunkSettings = ChunkSe
 
 def append_document(chunks: Chunks, doc_index: int, doc: Document, settings: ChunkSettings) -> None:
     """Add the passages and sentences of ``doc`` (number ``doc_index``) to ``chunks``
-    (a section that runs over pages is cut where each page begins)."""
+    (a section that runs over pages is cut where each page begins; a table's record is one sentence)."""
+    records = set(doc.records)
     for section in doc.sections:
         for lo, hi in doc.page_spans(section.start, section.end):
-            spans = split_sentences(doc.text, lo, hi)
+            spans = split_sentences(doc.text, lo, hi, doc.records)
             if not spans:
                 continue
             base = len(chunks.sentences)
             chunks.sentences.extend(Sentence(doc_index, a, b) for a, b in spans)
             page = doc.page_at(spans[0][0])
-            for first, last in _group(spans, settings):
+            for first, last in _groups(spans, records, settings):
                 start, end = spans[first][0], spans[last][1]
                 chunks.passages.append(Passage(
                     id=len(chunks.passages), doc=doc_index, source=doc.source, title=doc.title,

@@ -2,7 +2,8 @@
 
 A document's ``text`` is what its format's loader (:mod:`qa.ingest.loaders`) extracted from
 the file: for plain text and Markdown the file decoded as UTF-8 with line endings unified
-to ``\\n``; for PDF, HTML and DOCX the text they show.
+to ``\\n`` (a Markdown table's rows read as records, :mod:`qa.ingest.tables`); for PDF, HTML
+and DOCX the text they show.
 
     >>> import pathlib, tempfile
     >>> folder = pathlib.Path(tempfile.mkdtemp())
@@ -106,7 +107,8 @@ def document_from_bytes(name: str, data: bytes) -> Document:
         raise DocumentError(name, "has no text besides its title and headings.", reason="no-text",
                             hint="A lone line without closing punctuation is read as a title; end it with a period.")
     title = " ".join(_CONTROLS.sub(" ", extracted.title).split()) or fallback_title(name)
-    return Document(name, title, text, extracted.sections, hashlib.sha256(data).hexdigest(), extracted.pages)
+    return Document(name, title, text, extracted.sections, hashlib.sha256(data).hexdigest(), extracted.pages,
+                    records=extracted.records)
 
 
 def load_document(path: Path, root: Path, max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,

@@ -37,13 +37,16 @@ class Section:
 class Extracted:
     """What a loader gets out of a file's bytes: the ``text`` (every offset points into it),
     the ``title`` (``""``: one is made from the file name), the ``sections`` (empty: the
-    whole text is one section) and the ``pages``, ``(start, end)`` offsets of each page's
-    text in order (empty for formats without pages)."""
+    whole text is one section), the ``pages``, ``(start, end)`` offsets of each page's
+    text in order (empty for formats without pages), and the ``records``, ``(start, end)`` of
+    each table row read as one record (:mod:`qa.ingest.tables`), in order: the sentence
+    splitter keeps each whole."""
 
     text: str
     title: str = ""
     sections: list[Section] = field(default_factory=list)
     pages: list[tuple[int, int]] = field(default_factory=list)
+    records: list[tuple[int, int]] = field(default_factory=list)
 
 
 @dataclass
@@ -52,7 +55,8 @@ class Document:
     the SHA-256 of the file's bytes (an unchanged file keeps its vectors on re-index),
     ``pages``: ``(start, end)`` of each page's text (PDF; empty for formats without pages), and
     ``added``: when this content of the file entered the index (ISO 8601, UTC; ``""`` until
-    the index stamps it, see :func:`qa.search.index.build_index`)."""
+    the index stamps it, see :func:`qa.search.index.build_index`), and ``records``: ``(start, end)``
+    of each table row read as one record (kept whole as one sentence)."""
 
     source: str
     title: str
@@ -61,6 +65,7 @@ class Document:
     sha256: str
     pages: list[tuple[int, int]] = field(default_factory=list)
     added: str = field(default="", compare=False)
+    records: list[tuple[int, int]] = field(default_factory=list)
 
     def section_at(self, offset: int) -> Section:
         """The section holding character ``offset`` (the last one past the end)."""

@@ -122,9 +122,12 @@ def load_text(data: bytes) -> Extracted:
 
 
 def load_markdown(data: bytes) -> Extracted:
-    """A Markdown file: UTF-8 text; headings by :func:`markdown_structure` (the text is kept as written)."""
-    text = decode_text(data)
-    return Extracted(text, *markdown_structure(text))
+    """A Markdown file: UTF-8 text; headings by :func:`markdown_structure`. The text is kept as
+    written, but for pipe tables: each row is read as a record (:func:`~qa.ingest.tables.markdown_tables`)."""
+    from .tables import markdown_tables
+
+    text, records = markdown_tables(decode_text(data))
+    return Extracted(text, *markdown_structure(text), records=records)
 
 
 def _load_pdf(data: bytes) -> Extracted:
@@ -172,7 +175,8 @@ def _check(result, suffix: str) -> Extracted:
     if not isinstance(result, Extracted) or not isinstance(result.text, str) or not isinstance(result.title, str):
         raise bad(f"{type(result).__name__}, not Extracted(text: str, title: str, ...)")
     n = len(result.text)
-    for kind, spans in (("sections", [(s.start, s.end) for s in result.sections]), ("pages", result.pages)):
+    for kind, spans in (("sections", [(s.start, s.end) for s in result.sections]), ("pages", result.pages),
+                        ("records", result.records)):
         last = 0
         for a, b in spans:
             if not (isinstance(a, int) and isinstance(b, int) and last <= a <= b <= n):

@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from bisect import bisect_right
+from collections.abc import Sequence
 
 # One character in, one character out: offsets stay true.
 _FOLD = {
@@ -161,17 +163,44 @@ def _ends_paragraph(text: str, pos: int, end: int) -> bool:
     return text[pos:end].strip() == ""
 
 
-def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
+def split_sentences(text: str, start: int = 0, end: int | None = None,
+                    whole: Sequence[tuple[int, int]] = ()) -> list[tuple[int, int]]:
     """Split ``text[start:end]`` into sentences; return ``(start, end)`` spans into ``text``.
 
     Paragraph breaks (blank lines) and list items always end a sentence. A period
-    after an abbreviation ("U.S.", "Dr.", "e.g.") or an initial does not.
+    after an abbreviation ("U.S.", "Dr.", "e.g.") or an initial does not. Each of the
+    ``whole`` spans (sorted, not overlapping: a table's records) is one sentence, whatever it holds.
+
+        >>> t = "Apples.\\n\\nVariety: Copperbell; Notes: Sweet. Keeps well"
+        >>> [t[a:b] for a, b in split_sentences(t, whole=[(9, len(t))])]
+        ['Apples.', 'Variety: Copperbell; Notes: Sweet. Keeps well']
     """
     end = len(text) if end is None else end
+    if whole:
+        return _split_around(text, start, end, whole)
     spans: list[tuple[int, int]] = []
     block_start = start
     for m in _PARAGRAPH.finditer(text, start, end):
         spans.extend(_split_block(text, block_start, m.start()))
         block_start = m.end()
     spans.extend(_split_block(text, block_start, end))
+    return spans
+
+
+def _split_around(text: str, start: int, end: int, whole: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
+    """:func:`split_sentences` of ``text[start:end]`` with each ``whole`` span (clipped to it) one sentence."""
+    spans: list[tuple[int, int]] = []
+    pos = start
+    for a, b in whole[max(0, bisect_right(whole, (start, start)) - 1):]:
+        if a >= end:
+            break
+        a, b = max(a, pos), min(b, end)
+        if a < b:
+            spans.extend(split_sentences(text, pos, a))
+            stripped = text[a:b].strip()
+            if stripped:
+                a += len(text[a:b]) - len(text[a:b].lstrip())
+                spans.append((a, a + len(stripped)))
+            pos = b
+    spans.extend(split_sentences(text, pos, end))
     return spans

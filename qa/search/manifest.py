@@ -2,7 +2,7 @@
 of every file, checked on load.
 
     >>> manifest_problem({"format": "qa-index", "format_version": 99})   # doctest: +ELLIPSIS
-    'index format version 99, but this qa reads version 2...'
+    'index format version 99, but this qa reads version 3...'
 
 ``CURRENT`` names the generation in use; :func:`read_manifest` follows it.
 """
@@ -20,7 +20,7 @@ from .embeddings import ModelInfo
 from .index import IndexSettings, PassageIndex
 
 FORMAT = "qa-index"
-FORMAT_VERSION = 2            # 2: documents have pages (PDF); version 1 indexes are rebuilt
+FORMAT_VERSION = 3            # 3: documents have table records; 2: pages (PDF); older indexes are rebuilt
 CURRENT = "CURRENT"
 GENERATION = re.compile(r"gen-[0-9A-Za-z_-]{1,80}")
 POINTER_MAX_BYTES = 4096     # a CURRENT file longer than this is garbage, not a generation name

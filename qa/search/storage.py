@@ -6,7 +6,8 @@ Layout of an index folder::
     index/
       CURRENT                 the name of the generation in use, e.g. "gen-20261126T201500-3f2a"
       gen-.../manifest.json   format, version, model, settings, document hashes, file checksums
-      gen-.../documents.json  source, title, sha256, sections, pages, date added and text of each document
+      gen-.../documents.json  source, title, sha256, sections, pages, date added, table records and text of
+                              each document
       gen-.../passages.json   [doc, section, start, end, first_sentence, last_sentence] per passage
       gen-.../sentences.json  [doc, start, end] per sentence
       gen-.../vectors.faiss   sentence vectors (faiss.write_index)
@@ -101,7 +102,7 @@ def _write_generation(index: PassageIndex, tmp: Path) -> None:
     _write_json(tmp / "documents.json", [
         {"source": d.source, "title": d.title, "sha256": d.sha256,
          "sections": [[s.heading, s.start, s.end] for s in d.sections], "pages": [list(p) for p in d.pages],
-         "added": d.added, "text": d.text}
+         "added": d.added, "records": [list(r) for r in d.records], "text": d.text}
         for d in index.documents])
     _write_json(tmp / "passages.json", [
         [p.doc, p.section, p.start, p.end, p.first_sentence, p.last_sentence] for p in index.passages])
@@ -209,7 +210,8 @@ def _read_chunks(folder: Path) -> tuple[list[Document], Chunks]:
 
     try:
         documents = [Document(d["source"], d["title"], d["text"], [Section(*s) for s in d["sections"]], d["sha256"],
-                              [(int(a), int(b)) for a, b in d["pages"]], _added(d))
+                              [(int(a), int(b)) for a, b in d["pages"]], _added(d),
+                              [(int(a), int(b)) for a, b in d["records"]])
                      for d in read("documents.json")]
         sentences = [Sentence(*s) for s in read("sentences.json")]
         passages = []

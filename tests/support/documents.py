@@ -2,7 +2,9 @@
 Markdown and text; and bad ones (a scan with no text layer, an encrypted PDF, a corrupt DOCX).
 
 A page or a document is a list of ``(kind, text)`` blocks: ``"title"``, ``"h1"``, ``"h2"``,
-``"p"`` (a paragraph), ``"li"`` (a list item), or ``"row"`` (a table row, cells split on ``|``).
+``"p"`` (a paragraph), ``"li"`` (a list item), ``"head"`` (a table's header row, marked as one: a DOCX
+row repeated as header, HTML ``<th>`` cells, a Markdown table's first row) or ``"row"`` (a table row);
+a row's cells are split on ``|``, and consecutive rows make one table.
 """
 
 from __future__ import annotations
@@ -10,6 +12,25 @@ from __future__ import annotations
 import io
 
 Block = tuple[str, str]
+ROWS = ("head", "row")
+
+
+def cells(text: str) -> list[str]:
+    """The cells of a ``"head"`` or ``"row"`` block."""
+    return [cell.strip() for cell in text.split("|")]
+
+
+def tables(blocks: list[Block]) -> list[Block | list[Block]]:
+    """``blocks`` with each run of consecutive rows gathered into one list (a table)."""
+    out: list = []
+    for kind, text in blocks:
+        if kind in ROWS:
+            if not out or not isinstance(out[-1], list):
+                out.append([])
+            out[-1].append((kind, text))
+        else:
+            out.append((kind, text))
+    return out
 
 
 def pdf_bytes(pages: list[list[Block]], title: str = "") -> bytes:
@@ -27,8 +48,8 @@ def pdf_bytes(pages: list[list[Block]], title: str = "") -> bytes:
         for kind, text in page:
             if kind == "li":
                 story.append(ListFlowable([Paragraph(text, styles["BodyText"])], bulletType="bullet"))
-            elif kind == "row":
-                story.append(Table([[cell.strip() for cell in text.split("|")]]))
+            elif kind in ROWS:
+                story.append(Table([cells(text)]))
             else:
                 story.append(Paragraph(text, kinds[kind]))
     out = io.BytesIO()
@@ -70,29 +91,30 @@ def docx_bytes(blocks: list[Block], title: str = "") -> bytes:
     document = docx.Document()
     if title:
         document.core_properties.title = title
-    rows: list[list[str]] = []
-
-    def flush_rows():
-        if rows:
-            table = document.add_table(rows=len(rows), cols=max(len(r) for r in rows))
-            for i, row in enumerate(rows):
-                for j, cell in enumerate(row):
-                    table.cell(i, j).text = cell
-            rows.clear()
-
-    for kind, text in blocks:
-        if kind == "row":
-            rows.append([cell.strip() for cell in text.split("|")])
+    for block in tables(blocks):
+        if isinstance(block, list):
+            _docx_table(document, block)
             continue
-        flush_rows()
+        kind, text = block
         if kind in ("title", "h1", "h2"):
             document.add_heading(text, {"title": 0, "h1": 1, "h2": 2}[kind])
         else:
             document.add_paragraph(text, style="List Bullet" if kind == "li" else None)
-    flush_rows()
     out = io.BytesIO()
     document.save(out)
     return out.getvalue()
+
+
+def _docx_table(document, rows: list[Block]) -> None:
+    """One Word table of ``rows``; a ``"head"`` row is marked as a header row (repeated on each page)."""
+    from docx.oxml import OxmlElement
+
+    table = document.add_table(rows=len(rows), cols=max(len(cells(text)) for _, text in rows))
+    for i, (kind, text) in enumerate(rows):
+        for j, cell in enumerate(cells(text)):
+            table.cell(i, j).text = cell
+        if kind == "head":
+            table.rows[i]._tr.get_or_add_trPr().append(OxmlElement("w:tblHeader"))
 
 
 def corrupt_docx_bytes() -> bytes:
@@ -111,12 +133,15 @@ def html_bytes(title: str, blocks: list[Block], chrome: bool = True) -> bytes:
 
     tags = {"title": "h1", "h1": "h1", "h2": "h2", "p": "p"}
     body = []
-    for kind, text in blocks:
+    for block in tables(blocks):
+        if isinstance(block, list):
+            tag = {"head": "th", "row": "td"}
+            rows = ("".join(f"<{tag[kind]}>{escape(c)}</{tag[kind]}>" for c in cells(text)) for kind, text in block)
+            body.append("<table>" + "".join(f"<tr>{row}</tr>" for row in rows) + "</table>")
+            continue
+        kind, text = block
         if kind == "li":
             body.append(f"<ul><li>{escape(text)}</li></ul>")
-        elif kind == "row":
-            cells = "".join(f"<td>{escape(c.strip())}</td>" for c in text.split("|"))
-            body.append(f"<table><tr>{cells}</tr></table>")
         else:
             body.append(f"<{tags[kind]}>{escape(text)}</{tags[kind]}>")
     around = ('<nav><a href="/">Home</a> <a href="/about">About us</a></nav>'
@@ -125,3 +150,19 @@ def html_bytes(title: str, blocks: list[Block], chrome: bool = True) -> bytes:
     return (f"<!doctype html><html><head><meta charset='utf-8'><title>{escape(title)}</title>"
             f"<style>p {{ color: red; }}</style></head><body>{around}<main>{''.join(body)}</main>{footer}"
             f"</body></html>").encode("utf-8")
+
+
+def markdown_bytes(blocks: list[Block]) -> bytes:
+    """A Markdown file: ``#`` title, ``##``/``###`` headings, paragraphs, ``-`` items and pipe tables
+    (a table whose first row is a ``"row"`` gets an empty header row)."""
+    marks = {"title": "# ", "h1": "## ", "h2": "### ", "p": "", "li": "- "}
+    parts = []
+    for block in tables(blocks):
+        if isinstance(block, list):
+            width = max(len(cells(text)) for _, text in block)
+            head = block.pop(0) if block[0][0] == "head" else ("head", " | ".join([""] * width))
+            lines = [head[1], " | ".join(["---"] * width), *(text for _, text in block)]
+            parts.append("\n".join(f"| {line} |" for line in lines))
+        else:
+            parts.append(marks[block[0]] + block[1])
+    return ("\n\n".join(parts) + "\n").encode("utf-8")

@@ -1,7 +1,9 @@
-"""Writing an extracted document's text while recording where its headings and pages are.
+"""Writing an extracted document's text while recording where its headings, pages and table
+records are.
 
-Blocks (paragraphs, list items, table rows, headings) are separated by a blank line, which
-the sentence splitter always treats as a boundary; a heading is a line of its own.
+Blocks (paragraphs, list items, table records, headings) are separated by a blank line, which
+the sentence splitter always treats as a boundary; a heading is a line of its own, and a
+table's rows are records (:mod:`qa.ingest.tables`) the splitter keeps whole.
 
     >>> b = TextBuilder()
     >>> b.heading("Moon Base")
@@ -27,6 +29,7 @@ import re
 from ...errors import ExtractionError
 from ..document import Extracted
 from ..loaders import sections_from_headings
+from ..tables import Grid, table_records
 
 BLOCK_SEPARATOR = "\n\n"
 SPACES = re.compile(r"[ \t\r\n\f\v]+")
@@ -61,6 +64,7 @@ class TextBuilder:
         self._headings: list[tuple[int, int, str]] = []
         self._pages: list[tuple[int, int]] = []
         self._page_start: int | None = None
+        self._records: list[tuple[int, int]] = []
 
     def _block(self, text: str) -> tuple[int, int]:
         if self._length:
@@ -76,6 +80,11 @@ class TextBuilder:
         text = text.strip()
         if text:
             self._block(text)
+
+    def table(self, rows: Grid) -> None:
+        """A table: one block per row, read as a record that carries its header."""
+        for record in table_records(rows):
+            self._records.append(self._block(record))
 
     def heading(self, text: str) -> None:
         """A heading line; the body after it, up to the next heading, is its section."""
@@ -106,4 +115,5 @@ class TextBuilder:
         headings = list(self._headings)
         if headings and title and same_words(headings[0][2], title):
             headings[0] = (headings[0][0], headings[0][1], "")
-        return Extracted(text, collapse(title), sections_from_headings(text, headings), list(self._pages))
+        return Extracted(text, collapse(title), sections_from_headings(text, headings), list(self._pages),
+                         list(self._records))

@@ -2,7 +2,9 @@
 
 Paragraphs in a "Heading" style become headings (sections); the title is the document's
 own (its properties), else its "Title" paragraph, else its first heading. List items are
-``- item`` blocks, table rows cells joined by `` | ``. A DOCX is a zip archive: one that
+``- item`` blocks; a table's rows are records that carry its header (:mod:`qa.ingest.tables`:
+rows marked "repeat as header row" are the header; a merged cell is read once across, and in
+every row it spans down). A DOCX is a zip archive: one that
 would unpack to more than :data:`MAX_UNPACKED_BYTES` is refused before it is parsed, and
 a password-protected one (stored as an OLE file, not a zip) is named as such.
 """
@@ -14,11 +16,11 @@ import zipfile
 
 from ...errors import ExtractionError
 from ..document import Extracted
+from ..tables import Cell, Grid
 from .builder import TextBuilder, collapse, require
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"   # encrypted Office files (and old .doc) are OLE files
 MAX_UNPACKED_BYTES = 256 * 1024 * 1024            # a zip bomb is refused before parsing
-CELL_SEPARATOR = " | "
 
 
 def _check_archive(data: bytes) -> None:
@@ -47,16 +49,28 @@ def _is_list_item(paragraph, style: str) -> bool:
     return style.startswith("List") or (ppr is not None and ppr.numPr is not None)
 
 
-def _row_text(row) -> str:
-    cells, seen = [], set()
-    for cell in row.cells:
-        if id(cell._tc) in seen:   # a merged cell is listed once per grid column it spans
-            continue
-        seen.add(id(cell._tc))
-        text = collapse(cell.text)
-        if text:
-            cells.append(text)
-    return CELL_SEPARATOR.join(cells)
+def _is_header_row(row) -> bool:
+    """Is the row marked "repeat as header row at the top of each page" (``w:tblHeader``)?"""
+    from docx.oxml.ns import qn
+
+    properties = row._tr.trPr
+    mark = properties.find(qn("w:tblHeader")) if properties is not None else None
+    return mark is not None and mark.get(qn("w:val"), "true").lower() not in ("0", "false", "off")
+
+
+def _grid(table) -> Grid:
+    """The table's cells by grid column (python-docx lists a merged cell in each grid column it
+    spans, and a cell merged down in each row it spans)."""
+    rows: Grid = []
+    for row in table.rows:
+        header = _is_header_row(row)
+        cells: list[Cell | None] = []
+        seen: set[int] = set()
+        for cell in row.cells:
+            cells.append(None if id(cell._tc) in seen else Cell(collapse(cell.text), header))
+            seen.add(id(cell._tc))
+        rows.append(cells)
+    return rows
 
 
 def _write(builder: TextBuilder, document) -> str:
@@ -66,8 +80,7 @@ def _write(builder: TextBuilder, document) -> str:
     title = ""
     for block in document.iter_inner_content():
         if isinstance(block, Table):
-            for row in block.rows:
-                builder.paragraph(_row_text(row))
+            builder.table(_grid(block))
             continue
         style, text = _style(block), block.text
         if style == "Title" or style.startswith("Heading"):

@@ -3,8 +3,10 @@
 The main content is ``<main>`` (or ``role="main"``), else the page's only ``<article>``,
 else ``<body>``; navigation, scripts, styles, forms, asides, footers and hidden elements
 are dropped. ``<h1>``-``<h6>`` become headings (sections); the title is ``<title>``, else
-the first ``<h1>``. Paragraphs, list items (``- item``) and table rows (cells joined by
-`` | ``) are blocks of their own; inline markup is read as the text it shows.
+the first ``<h1>``. Paragraphs and list items (``- item``) are blocks of their own, and so is
+each table row, read as a record that carries its header (:mod:`qa.ingest.tables`: ``<thead>``
+rows and rows of ``<th>`` are the header, ``rowspan``/``colspan`` are followed); inline markup
+is read as the text it shows.
 
     >>> e = load_html(b"<title>Birds</title><nav>Home</nav><h1>Birds</h1><h2>Crows</h2>"
     ...               b"<p>Crows are <b>clever</b>.</p><ul><li>Tools</li></ul><script>x()</script>")
@@ -18,6 +20,7 @@ from __future__ import annotations
 
 from ...errors import ExtractionError
 from ..document import Extracted
+from ..tables import Cell, Grid
 from .builder import SPACES, TextBuilder, collapse, require
 
 DROPPED = {"script", "style", "noscript", "template", "nav", "aside", "form", "iframe", "svg", "button", "select",
@@ -27,8 +30,8 @@ HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
 BLOCKS = {"p", "div", "section", "article", "main", "header", "ul", "ol", "dl", "dt", "dd", "blockquote",
           "figure", "figcaption", "address", "hr", "details", "summary", "caption", "table", "thead", "tbody",
           "tfoot", "body", "html", "center", "fieldset", "legend"}
-CELL_SEPARATOR = " | "
 BINARY_SNIFF_BYTES = 8192
+MAX_SPAN = 1000               # a table's columns, and a cell's rowspan, stop here (HTML's own limit for colspan)
 
 
 def _hidden(tag) -> bool:
@@ -76,10 +79,12 @@ class _Walker:
         elif name == "pre":
             self.flush()
             self.builder.paragraph(tag.get_text())
-        elif name == "tr":
+        elif name in ("table", "tr"):
             self.flush()
-            cells = [collapse(c.get_text(" ")) for c in tag.find_all(["td", "th"], recursive=False)]
-            self.builder.paragraph(CELL_SEPARATOR.join(c for c in cells if c))
+            for caption in (c for c in tag.find_all("caption", recursive=False) if not _hidden(c)):
+                self.builder.paragraph(collapse(caption.get_text(" ")))
+            rows = [tag] if name == "tr" else [tr for tr in tag.find_all("tr") if tr.find_parent("table") is tag]
+            self.builder.table(_grid([tr for tr in rows if not _hidden(tr) and not _hidden(tr.parent)]))
         elif name == "li":
             self.flush()
             self.prefix = "- "
@@ -91,6 +96,45 @@ class _Walker:
             self.flush()
         else:
             self.walk(tag)
+
+
+def _span(cell, attribute: str, room: int) -> int:
+    """``colspan`` or ``rowspan`` of a cell: from 1 to ``room``."""
+    try:
+        return min(max(int(str(cell.get(attribute, "1")).strip()), 1), room)
+    except ValueError:
+        return 1
+
+
+def _grid(rows) -> Grid:
+    """The cells of ``rows`` (``<tr>`` tags) by grid column, following ``rowspan`` and ``colspan``
+    (up to :data:`MAX_SPAN` columns and rows)."""
+    grid: Grid = []
+    below: dict[int, tuple[Cell | None, int]] = {}   # column -> (cell spanning down into it, rows left)
+    for tr in rows:
+        row: dict[int, Cell | None] = {}
+        for col, (cell, left) in list(below.items()):
+            row[col] = cell
+            if left > 1:
+                below[col] = (cell, left - 1)
+            else:
+                del below[col]
+        col = 0
+        for td in (td for td in tr.find_all(["td", "th"], recursive=False) if not _hidden(td)):
+            while col in row:
+                col += 1
+            if col >= MAX_SPAN:
+                break
+            cell = Cell(collapse(td.get_text(" ")), td.name == "th")
+            across, down = _span(td, "colspan", MAX_SPAN - col), _span(td, "rowspan", MAX_SPAN)
+            for k in range(across):
+                row[col + k] = cell if k == 0 else None
+                if down > 1:
+                    below[col + k] = (row[col + k], down - 1)
+            col += across
+        last = max((c for c, cell in row.items() if cell is not None), default=-1)   # covered columns at the end: none
+        grid.append([row.get(c, Cell("")) for c in range(last + 1)])
+    return grid
 
 
 def _is_special(node) -> bool:

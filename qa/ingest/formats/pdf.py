@@ -1,7 +1,10 @@
 """PDF: the text layer of each page (pypdf), page numbers kept, headings found by font size.
 
 A line set in a larger type than the body text (:data:`HEADING_SIZE_RATIO`) is a heading;
-the title is the document's own (its metadata) or, failing that, its first heading. Pages
+the title is the document's own (its metadata) or, failing that, its first heading. A short
+line without final punctuation (a heading set in the body's type, a paragraph's last line)
+followed by a blank line or a gap larger than the body's line spacing (:data:`GAP_RATIO`) ends
+its block, and standing alone between such gaps, is a block of its own. Pages
 are joined by a blank line; ``Extracted.pages`` holds where each page's text begins and
 ends, so any offset maps to its page. A PDF whose pages hold no text (a scan) is refused
 with that reason, as is an encrypted one.
@@ -17,6 +20,7 @@ from __future__ import annotations
 import io
 import logging
 from collections import Counter
+from typing import NamedTuple
 
 from ...errors import ExtractionError
 from ..document import Extracted
@@ -25,32 +29,54 @@ from .builder import TextBuilder, collapse, require
 HEADER_WINDOW = 1024          # "%PDF-" must appear within the first this-many bytes
 HEADING_SIZE_RATIO = 1.15     # a line this much larger than the body's type is a heading
 HEADING_MAX_CHARS = 120
+GAP_RATIO = 1.25              # a gap between lines this much larger than the body's line spacing parts blocks
+LEADING = 1.2                 # line spacing to type size, when no paragraph of the document wraps
+FULL_LINE = 0.6               # a line this long, as a share of the page's longest, is one a paragraph wrapped
+SHORT_LINE_CHARS = 90         # a line without final punctuation this short, before such a gap, ends its block
+SHORT_LINE_WORDS = 12
+_FINAL_PUNCTUATION = ".!?:;,\u2026"
+_CLOSING = "\"'\u201d\u2019)]"
 _META_TITLES_IGNORED = {"", "untitled", "(anonymous)", "(unspecified)", "title"}
 
-Line = tuple[str, float]      # a line of a page's text and the size of most of its characters
+
+class Line(NamedTuple):
+    """A line of a page's text: the size of most of its characters, where its baseline is
+    (``None``: unknown) and whether a blank line follows it."""
+
+    text: str
+    size: float
+    y: float | None = None
+    blank_after: bool = False
 
 
 def _page_lines(page) -> list[Line]:
     """The lines of a page's text layer, each with its dominant font size (in points)."""
-    chunks: list[tuple[str, float]] = []
+    chunks: list[tuple[str, float, float]] = []
 
     def visit(text, cm, tm, font, size):
         scale = (abs(tm[0] * tm[3] - tm[1] * tm[2]) * abs(cm[0] * cm[3] - cm[1] * cm[2])) ** 0.5
-        chunks.append((text, float(size or 0) * (scale or 1.0)))
+        chunks.append((text, float(size or 0) * (scale or 1.0), cm[1] * tm[4] + cm[3] * tm[5] + cm[5]))
 
     page.extract_text(visitor_text=visit)
     lines: list[Line] = []
-    text, sizes = [], Counter()
-    for chunk, size in chunks:
+    text, sizes, y = [], Counter(), None
+    for chunk, size, baseline in chunks:
         pieces = chunk.split("\n")
         for i, piece in enumerate(pieces):
             if i:
-                lines.append(("".join(text), _dominant(sizes)))
-                text, sizes = [], Counter()
+                lines.append(Line("".join(text), _dominant(sizes), y))
+                text, sizes, y = [], Counter(), None
             text.append(piece)
             sizes[round(size, 1)] += len(piece.strip())
-    lines.append(("".join(text), _dominant(sizes)))
-    return [(t.rstrip(), s) for t, s in lines if t.strip()]
+            y = baseline if y is None and piece.strip() else y
+    lines.append(Line("".join(text), _dominant(sizes), y))
+    kept: list[Line] = []
+    for line in lines:
+        if line.text.strip():
+            kept.append(line._replace(text=line.text.rstrip()))
+        elif kept:
+            kept[-1] = kept[-1]._replace(blank_after=True)
+    return kept
 
 
 def _dominant(sizes: Counter) -> float:
@@ -61,36 +87,77 @@ def _body_size(pages: list[list[Line]]) -> float:
     """The font size of most of the document's characters."""
     sizes = Counter()
     for lines in pages:
-        for text, size in lines:
-            sizes[size] += len(text)
+        for line in lines:
+            sizes[line.size] += len(line.text)
     return _dominant(sizes)
 
 
+def _line_spacing(pages: list[list[Line]], body: float) -> float:
+    """The body's line spacing: the most common drop from a full line's baseline to the next's
+    in the same type (a line that wraps), else :data:`LEADING` times the body's type size."""
+    gaps = Counter()
+    for lines in pages:
+        full = FULL_LINE * max((len(line.text) for line in lines), default=0)
+        for above, below in zip(lines, lines[1:]):
+            if above.y is not None and below.y is not None and above.y > below.y and \
+                    above.size == below.size and len(above.text) >= full:
+                gaps[round((above.y - below.y) * 2) / 2] += 1
+    return _dominant(gaps) or body * LEADING
+
+
+def _ends_block(lines: list[Line], i: int, spacing: float) -> bool:
+    """Does line ``i`` end its block: short, without final punctuation, and followed by a
+    blank line or a gap larger than the body's line spacing?"""
+    text = lines[i].text.strip()
+    last = text.rstrip(_CLOSING)[-1:]
+    short = len(text) <= SHORT_LINE_CHARS and len(text.split()) <= SHORT_LINE_WORDS
+    return short and last not in ("", *_FINAL_PUNCTUATION) and any(ch.isalpha() for ch in text) and \
+        _gap_after(lines, i, spacing)
+
+
+def _gap_after(lines: list[Line], i: int, spacing: float) -> bool:
+    """Is line ``i`` followed (on its page) by a blank line or a gap larger than the body's line spacing?"""
+    if i + 1 >= len(lines):
+        return False
+    if lines[i].blank_after:
+        return True
+    above, below = lines[i].y, lines[i + 1].y
+    return spacing > 0 and above is not None and below is not None and above - below > spacing * GAP_RATIO
+
+
 def _is_heading(line: Line, body: float) -> bool:
-    text, size = line
+    text, size = line.text, line.size
     return (body > 0 and size >= body * HEADING_SIZE_RATIO and len(text.strip()) <= HEADING_MAX_CHARS
             and any(ch.isalpha() for ch in text))
 
 
-def _write_page(builder: TextBuilder, lines: list[Line], body: float) -> None:
+def _write_page(builder: TextBuilder, lines: list[Line], body: float, spacing: float) -> None:
     """A page's lines as paragraphs and headings (a heading line starting in lower case
-    continues the heading before it)."""
+    continues the heading before it; a short unfinished line before a gap ends its paragraph,
+    :func:`_ends_block`, and is one of its own after a gap too)."""
     builder.start_page()
     para: list[str] = []
     heading: list[str] = []
-    for line in lines:
+    for i, line in enumerate(lines):
         if _is_heading(line, body):
             builder.paragraph("\n".join(para))
             para = []
-            if heading and not line[0].lstrip()[:1].islower():
+            if heading and not line.text.lstrip()[:1].islower():
                 builder.heading(" ".join(heading))
                 heading = []
-            heading.append(line[0])
+            heading.append(line.text)
             continue
         if heading:
             builder.heading(" ".join(heading))
             heading = []
-        para.append(line[0])
+        ends = _ends_block(lines, i, spacing)
+        if ends and i and _gap_after(lines, i - 1, spacing):   # standing alone between gaps
+            builder.paragraph("\n".join(para))
+            para = []
+        para.append(line.text)
+        if ends:
+            builder.paragraph("\n".join(para))
+            para = []
     if heading:
         builder.heading(" ".join(heading))
     builder.paragraph("\n".join(para))
@@ -139,9 +206,10 @@ def load_pdf(data: bytes) -> Extracted:
         raise ExtractionError(f"has no text layer on any of its {len(pages)} page(s) (a scanned PDF?).",
                               reason="no-text-layer", hint="Run OCR on it (e.g. ocrmypdf) and index the result.")
     body = _body_size(pages)
+    spacing = _line_spacing(pages, body)
     builder = TextBuilder()
     for lines in pages:
-        _write_page(builder, lines, body)
+        _write_page(builder, lines, body, spacing)
     if not title:
         headings = builder.headings
         title = headings[0] if headings else ""
