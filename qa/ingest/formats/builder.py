@@ -26,6 +26,7 @@ import re
 
 from ...errors import ExtractionError
 from ..document import Extracted
+from ..limits import charge_chars
 from ..loaders import sections_from_headings
 
 BLOCK_SEPARATOR = "\n\n"
@@ -63,6 +64,7 @@ class TextBuilder:
         self._page_start: int | None = None
 
     def _block(self, text: str) -> tuple[int, int]:
+        charge_chars(len(text) + len(BLOCK_SEPARATOR))   # a document's text limit, checked as it grows
         if self._length:
             self._parts.append(BLOCK_SEPARATOR)
             self._length += len(BLOCK_SEPARATOR)
