@@ -107,12 +107,13 @@ def index(corpus_dir, index_dir, store, rebuild, as_json):
     from ..ingest.corpus import load_corpus
     from ..search.embeddings import MiniLMEmbeddings
     from ..search.stores import open_store
+    from .api import document_limits
     from .terminal import index_message, index_summary
 
     corpus_dir, index_dir, store = _setting(corpus_dir, "corpus"), _setting(index_dir, "index"), _setting(store, "store")
     try:
         where = open_store(store, index_dir)
-        corpus = load_corpus(corpus_dir)
+        corpus = load_corpus(corpus_dir, limits=document_limits())
         emb = MiniLMEmbeddings()
         idx, report = where.open_or_build(corpus, emb, rebuild="always" if rebuild else "auto",
                                           progress=_progress_bar("Embedding"), on_wait=_say_waiting)
