@@ -33,11 +33,15 @@ class CorpusError(QAError):
 class DocumentError(QAError):
     """One document could not be read or decoded.  ``path`` names the file; ``reason`` is a
     short code for programs (``"unsupported"``, ``"too-large"``, ``"empty"``, ``"not-utf8"``,
-    ``"no-text-layer"``, ``"encrypted"``, ``"corrupt"``, ``"duplicate"``, ...)."""
+    ``"no-text-layer"``, ``"encrypted"``, ``"corrupt"``, ``"duplicate"``, ...). ``sha256``: the
+    content hash of the bytes refused, when they were read (the same bytes are refused again
+    without being read again)."""
 
-    def __init__(self, path, message: str, *, hint: str | None = None, reason: str = "unreadable"):
+    def __init__(self, path, message: str, *, hint: str | None = None, reason: str = "unreadable",
+                 sha256: str | None = None):
         self.path = str(path)
         self.reason = reason
+        self.sha256 = sha256
         super().__init__(f"{self.path}: {message}", hint=hint)
 
     def to_dict(self) -> dict:

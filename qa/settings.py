@@ -121,6 +121,16 @@ class Settings:
     max_file_bytes: int = setting("QA_MAX_FILE_BYTES", DEFAULT_MAX_FILE_BYTES,
                                   "largest document file indexed, in bytes",
                                   kind=int, low=1)
+    max_doc_chars: int = setting("QA_MAX_DOC_CHARS", 5_000_000, "most characters of text one document may hold "
+                                 "(more is refused as too-large, while it is read)", kind=int, low=1)
+    max_doc_sentences: int = setting("QA_MAX_DOC_SENTENCES", 100_000, "most sentences one document may hold (each "
+                                     "is embedded)", kind=int, low=1)
+    max_unpacked_bytes: int = setting("QA_MAX_UNPACKED_BYTES", 100 * MIB, "most bytes a DOCX archive or a PDF's "
+                                      "streams may unpack to", kind=int, low=1)
+    max_unpack_ratio: int = setting("QA_MAX_UNPACK_RATIO", 100, "most times its packed size a DOCX member may "
+                                    "unpack to (more is a zip bomb)", kind=int, low=1)
+    max_html_elements: int = setting("QA_MAX_HTML_ELEMENTS", 100_000, "most tags an HTML page may hold (its "
+                                     "parser's time grows with them)", kind=int, low=1)
     cache_dir: Path = setting("QA_CACHE_DIR", default_cache_dir, "where the ONNX export of the model is kept",
                               kind=Path)
     questions: Path = setting("QA_QUESTIONS", Path("evaluation/questions.jsonl"), "question set of `qa eval`",

@@ -21,10 +21,11 @@ from ..answering.readers import make_reader
 from ..answering.reader import Reader
 from ..errors import QuestionError, StoreError
 from ..ingest.corpus import load_corpus
+from ..ingest.limits import Limits
 from ..ingest.text import clean_question
 from ..search.embeddings import ArrayEmbeddings, MiniLMEmbeddings
 from ..search.index import IndexSettings, PassageIndex
-from ..search.changes import Change, add_documents, remove_document
+from ..search.changes import Change, add_documents, remove_document, stage_files
 from ..search.lifecycle import BuildReport
 from ..search.stores import LocalStore, Store
 from ..settings import DEFAULT_MAX_FILE_BYTES, DEFAULT_TOP_K, Settings
@@ -76,6 +77,14 @@ def validate_history(history) -> list[tuple[str, str]]:
             for q, a in pairs]
 
 
+def document_limits() -> Limits:
+    """What one document may unpack to, from the settings (``QA_MAX_DOC_CHARS``, ``QA_MAX_DOC_SENTENCES``,
+    ``QA_MAX_UNPACKED_BYTES``, ``QA_MAX_UNPACK_RATIO``, ``QA_MAX_HTML_ELEMENTS``)."""
+    return Limits(max_chars=Settings.get("max_doc_chars"), max_sentences=Settings.get("max_doc_sentences"),
+                  max_unpacked_bytes=Settings.get("max_unpacked_bytes"), max_unpack_ratio=Settings.get("max_unpack_ratio"),
+                  max_html_elements=Settings.get("max_html_elements"))
+
+
 def written_reader(llm, index: PassageIndex, embeddings: ArrayEmbeddings, fallback: Reader) -> Reader:
     """A :class:`~qa.answering.generative.GenerativeReader` over the chat model ``llm``
     (``"provider:model"`` or a LangChain ``BaseChatModel``), checking with word overlap, the
@@ -104,7 +113,8 @@ class Answerer:
 
     def __init__(self, index: PassageIndex, embeddings: ArrayEmbeddings, *, reader: Reader | None = None,
                  k: int = DEFAULT_TOP_K, report: BuildReport | None = None, corpus_dir=None, index_dir=None,
-                 retriever=None, llm=None, store: Store | None = None, max_file_bytes: int = DEFAULT_MAX_FILE_BYTES):
+                 retriever=None, llm=None, store: Store | None = None, max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
+                 limits: Limits | None = None):
         """``index``: a :class:`~qa.search.index.PassageIndex`, or the index a :class:`~qa.search.stores.Store`
         returned (anything with ``documents`` and ``stats``). ``retriever``: any LangChain ``BaseRetriever``
         whose documents carry the metadata :mod:`qa.search.retriever` documents; default:
@@ -114,7 +124,8 @@ class Answerer:
         reader) as the fallback; ``None`` or ``""``: answers are quoted by ``reader``.
         (``QA_LLM`` is read by ``qa.ask``, the CLI and the chat window, not here; the other settings
         by :meth:`from_corpus`.) ``store``: where ``index`` lives (:class:`~qa.search.stores.Store`),
-        when it came from one. ``max_file_bytes``: the largest file :meth:`add_documents` accepts."""
+        when it came from one. ``max_file_bytes``: the largest file :meth:`add_documents` accepts;
+        ``limits``: what an added document may unpack to (default: :class:`~qa.ingest.limits.Limits`)."""
         from ..answering.chain import build_chain, retrieval_chain
         from ..search.retriever import HybridRetriever
 
@@ -132,32 +143,35 @@ class Answerer:
         self.index_dir = Path(index_dir) if index_dir else None
         self.store = store
         self.max_file_bytes = max_file_bytes
+        self.limits = limits or Limits()
 
     @classmethod
     def from_corpus(cls, corpus_dir=None, index_dir=None, *, embeddings: ArrayEmbeddings | None = None,
                     settings: IndexSettings = IndexSettings(), rebuild: str = "auto", reader: Reader | None = None,
                     k: int | None = None, progress=None, retriever=None, on_wait=None, llm=None,
-                    store=None) -> "Answerer":
+                    store=None, limits: Limits | None = None) -> "Answerer":
         """Load (or build, when missing or out of date) the index of ``corpus_dir`` in ``index_dir``
         (defaults: ``QA_CORPUS`` and ``QA_INDEX``), or in ``store`` (a ``QA_STORE`` value or a
         :class:`~qa.search.stores.Store`; default: the ``QA_STORE`` setting, the local folder when unset).
         ``on_wait`` hears when another process is building the same local index and this one waits for
-        it; ``llm`` as in :class:`Answerer`. The settings are read here and passed down: ``QA_TOP_K``
-        (unless ``k``), ``QA_READER`` (unless ``reader``), ``QA_MAX_FILE_BYTES``, ``QA_CACHE_DIR``
-        (unless ``embeddings``) and, for a database, ``QA_STORE_TIMEOUT`` and its credentials."""
+        it; ``llm`` and ``limits`` as in :class:`Answerer`. The settings are read here and passed down:
+        ``QA_TOP_K`` (unless ``k``), ``QA_READER`` (unless ``reader``), ``QA_MAX_FILE_BYTES``, the
+        document limits (unless ``limits``; :func:`document_limits`), ``QA_CACHE_DIR`` (unless
+        ``embeddings``) and, for a database, ``QA_STORE_TIMEOUT`` and its credentials."""
         corpus_dir = Path(corpus_dir) if corpus_dir is not None else Settings.get("corpus")
         index_dir = Path(index_dir) if index_dir is not None else Settings.get("index")
         store = open_configured_store(store, index_dir)
         embeddings = embeddings or MiniLMEmbeddings(cache_dir=Settings.get("cache_dir"))
         max_file_bytes = Settings.get("max_file_bytes")
-        corpus = load_corpus(corpus_dir, max_file_bytes=max_file_bytes)
+        limits = limits or document_limits()
+        corpus = load_corpus(corpus_dir, max_file_bytes=max_file_bytes, limits=limits)
         index, report = store.open_or_build(corpus, embeddings, settings, rebuild=rebuild, progress=progress,
                                             on_wait=on_wait)
         k = k or Settings.get("top_k")
         reader = reader or make_reader(Settings.get("reader"))
         return cls(index, embeddings, reader=reader, k=k, report=report, corpus_dir=corpus_dir, index_dir=index_dir,
                    retriever=retriever or store.retriever(index, embeddings, k), llm=llm, store=store,
-                   max_file_bytes=max_file_bytes)
+                   max_file_bytes=max_file_bytes, limits=limits)
 
     @property
     def stats(self) -> dict:
@@ -167,27 +181,36 @@ class Answerer:
     def add_documents(self, files, progress=None) -> Change:
         """Add files (``(name, bytes)`` pairs) to the corpus folder and the index
         (:func:`qa.search.changes.add_documents`); questions from now on see them, and a
-        question already being answered finishes on the index it started with."""
-        return self._change(add_documents, files, progress)
+        question already being answered finishes on the index it started with. The files are read,
+        checked and embedded (:func:`~qa.search.changes.stage_files`) before this change waits for
+        the others: a large one holds up no other change, and questions never wait."""
+        self._changeable()
+        staged = stage_files(files, self.embeddings, self.index.settings, self.limits, progress, self.max_file_bytes)
+        return self._change(add_documents, staged, progress)
 
     def remove_document(self, source: str, progress=None) -> Change:
         """Remove document ``source`` from the corpus folder and the index
         (:func:`qa.search.changes.remove_document`), as :meth:`add_documents` adds."""
         return self._change(remove_document, source, progress)
 
-    def _change(self, operation, what, progress) -> Change:
-        from ..search.retriever import HybridRetriever
-        from ..answering.chain import build_chain, retrieval_chain
-
+    def _changeable(self) -> None:
+        """Raise unless this answerer's folders can be changed."""
         if self.corpus_dir is None or self.index_dir is None:
             raise ValueError("This Answerer was not loaded from folders (use Answerer.from_corpus) and can't change them.")
         if self.store is not None and not isinstance(self.store, LocalStore):
             raise StoreError(self.store.name, "adding or removing documents here works with the local index only.",
                              hint="Change the corpus folder and run `qa index --store ...`: answerers using the store "
                                   "see the new index from their next question.")
+
+    def _change(self, operation, what, progress) -> Change:
+        from ..search.retriever import HybridRetriever
+        from ..answering.chain import build_chain, retrieval_chain
+
+        self._changeable()
         with self._changes:
             change = operation(self.corpus_dir, self.index_dir, what, self.embeddings, self.index.settings,
-                               progress=progress, max_file_bytes=self.max_file_bytes)
+                               progress=progress, limits=self.limits, refused=self.report.skipped,
+                               max_file_bytes=self.max_file_bytes)
             retriever = self.retriever
             if isinstance(retriever, HybridRetriever):
                 retriever = retriever.model_copy(update={"index": change.index})

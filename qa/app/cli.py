@@ -106,13 +106,14 @@ def index(corpus_dir, index_dir, store, rebuild, as_json):
     """Build or update the index of CORPUS in INDEX or STORE (only changed documents are embedded)."""
     from ..ingest.corpus import load_corpus
     from ..search.embeddings import MiniLMEmbeddings
+    from .api import document_limits
     from .configured import open_configured_store
     from .terminal import index_message, index_summary
 
     corpus_dir, index_dir, store = _setting(corpus_dir, "corpus"), _setting(index_dir, "index"), _setting(store, "store")
     try:
         where = open_configured_store(store, index_dir)
-        corpus = load_corpus(corpus_dir, max_file_bytes=Settings.get("max_file_bytes"))
+        corpus = load_corpus(corpus_dir, max_file_bytes=Settings.get("max_file_bytes"), limits=document_limits())
         emb = MiniLMEmbeddings(cache_dir=Settings.get("cache_dir"))
         idx, report = where.open_or_build(corpus, emb, rebuild="always" if rebuild else "auto",
                                           progress=_progress_bar("Embedding"), on_wait=_say_waiting)

@@ -34,6 +34,7 @@ from typing import Iterable, Mapping
 from ..errors import CorpusError, DocumentError, ExtractionError
 from ..settings import DEFAULT_MAX_FILE_BYTES
 from .document import Corpus, Document
+from .limits import Limits, check_sentences
 from .loaders import LOADERS, extract
 
 # Control characters other than tab and newline (C0, DEL, C1): printed by the CLI they
@@ -91,13 +92,14 @@ def _read_bytes(path: Path, rel: str, root: Path, limit: int) -> bytes:
     return data
 
 
-def document_from_bytes(name: str, data: bytes) -> Document:
+def document_from_bytes(name: str, data: bytes, limits: Limits = Limits()) -> Document:
     """The document in file ``name`` (its path in the corpus) holding ``data``; a file that
-    can't be used is a :class:`DocumentError` naming it, with the reason."""
+    can't be used is a :class:`DocumentError` naming it, with the reason (``"too-large"``
+    past ``limits``: its text, sentences or unpacked bytes)."""
     if not data.strip():
         raise DocumentError(name, "is empty.", reason="empty")
     try:
-        extracted = extract(Path(name).suffix, data)
+        extracted = extract(Path(name).suffix, data, limits)
     except ExtractionError as exc:
         raise DocumentError(name, exc.message, hint=exc.hint, reason=exc.reason) from None
     text = _CONTROLS.sub(" ", extracted.text)
@@ -107,24 +109,39 @@ def document_from_bytes(name: str, data: bytes) -> Document:
         raise DocumentError(name, "has no text besides its title and headings.", reason="no-text",
                             hint="A lone line without closing punctuation is read as a title; end it with a period.")
     title = " ".join(_CONTROLS.sub(" ", extracted.title).split()) or fallback_title(name)
-    return Document(name, title, text, extracted.sections, hashlib.sha256(data).hexdigest(), extracted.pages,
-                    records=extracted.records)
+    doc = Document(name, title, text, extracted.sections, hashlib.sha256(data).hexdigest(), extracted.pages,
+                   records=extracted.records)
+    try:
+        check_sentences(doc, limits)
+    except ExtractionError as exc:
+        raise DocumentError(name, exc.message, hint=exc.hint, reason=exc.reason) from None
+    return doc
 
 
 def load_document(path: Path, root: Path, max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
-                  known: Mapping[str, Document] | None = None) -> Document:
+                  known: Mapping[str, Document] | None = None, limits: Limits = Limits(),
+                  refused: Mapping[str, DocumentError] | None = None) -> Document:
     """Load one file; raise :class:`DocumentError` naming it when it can't be used.
     ``max_file_bytes``: the largest file read (the edges pass ``QA_MAX_FILE_BYTES``); ``known`` documents
-    (by source) whose bytes are unchanged are reused without extracting them again."""
+    (by source) whose bytes are unchanged are reused without extracting them again, and
+    ``refused`` ones (their errors, by source) are refused again without being read."""
     rel = _relative_name(path, root)
     if path.suffix.lower() not in LOADERS:
         raise DocumentError(rel, f"is not a supported type ({path.suffix or 'no suffix'}).", reason="unsupported",
                             hint=f"Supported: {', '.join(sorted(LOADERS))}.")
     data = _read_bytes(path, rel, root, max_file_bytes)
+    digest = hashlib.sha256(data).hexdigest()
     previous = (known or {}).get(rel)
-    if previous is not None and previous.sha256 == hashlib.sha256(data).hexdigest():
+    if previous is not None and previous.sha256 == digest:
         return previous
-    return document_from_bytes(rel, data)
+    earlier = (refused or {}).get(rel)
+    if earlier is not None and earlier.sha256 == digest:
+        raise earlier
+    try:
+        return document_from_bytes(rel, data, limits)
+    except DocumentError as exc:
+        exc.sha256 = digest
+        raise
 
 
 def iter_files(root: Path) -> Iterable[Path]:
@@ -139,14 +156,17 @@ def iter_files(root: Path) -> Iterable[Path]:
 
 
 def load_corpus(root, *, strict: bool = False, known: Mapping[str, Document] | None = None,
-                max_file_bytes: int = DEFAULT_MAX_FILE_BYTES) -> Corpus:
+                max_file_bytes: int = DEFAULT_MAX_FILE_BYTES, limits: Limits = Limits(),
+                refused: Iterable[DocumentError] = ()) -> Corpus:
     """Load every document under ``root`` (recursively).
 
     Files that can't be used (unsupported, unreadable, too large...) are collected in
     ``Corpus.skipped`` (or raised when ``strict``); identical files are kept once (the
     first in sorted order). ``known``: documents by source, reused when their file is
-    unchanged (see :func:`load_document`); files over ``max_file_bytes`` are skipped.
-    Raises :class:`CorpusError` when no document can be used."""
+    unchanged (see :func:`load_document`); files over ``max_file_bytes`` are skipped; ``refused``:
+    files skipped before (``Corpus.skipped``), skipped again without being read while their bytes
+    are unchanged. ``limits``: what one document may unpack to. Raises :class:`CorpusError` when no
+    document can be used."""
     root = Path(root)
     if not root.is_dir():
         raise CorpusError(f"Corpus folder {str(root)!r} does not exist or is not a folder.",
@@ -154,9 +174,10 @@ def load_corpus(root, *, strict: bool = False, known: Mapping[str, Document] | N
     documents: list[Document] = []
     skipped: list[DocumentError] = []
     seen: dict[str, str] = {}
+    earlier = {e.path: e for e in refused if e.sha256}
     for path in iter_files(root):
         try:
-            doc = load_document(path, root, max_file_bytes, known)
+            doc = load_document(path, root, max_file_bytes, known, limits, earlier)
         except DocumentError as exc:
             if strict:
                 raise

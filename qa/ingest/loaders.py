@@ -33,6 +33,7 @@ from typing import Callable
 
 from ..errors import ExtractionError
 from .document import Extracted, Section
+from .limits import Limits, budget, check_text
 
 Loader = Callable[[bytes], Extracted]
 
@@ -187,20 +188,25 @@ def _check(result, suffix: str) -> Extracted:
     return result
 
 
-def extract(suffix: str, data: bytes) -> Extracted:
+def extract(suffix: str, data: bytes, limits: Limits = Limits()) -> Extracted:
     """The text, title, sections and pages of a file of type ``suffix`` from its bytes.
 
-    Raises :class:`ExtractionError` (reason ``"unsupported"`` for a suffix with no loader)."""
+    Raises :class:`ExtractionError` (reason ``"unsupported"`` for a suffix with no loader;
+    ``"too-large"`` past ``limits``, checked while the built-in formats are read and on the
+    text any loader returns)."""
     loader = LOADERS.get(suffix.lower())
     if loader is None:
         raise ExtractionError(f"is not a supported type ({suffix or 'no suffix'}).", reason="unsupported",
                               hint=f"Supported: {', '.join(sorted(LOADERS))} (qa.register_loader adds more).")
     try:
-        result = loader(data)
+        with budget(limits):
+            result = loader(data)
     except ExtractionError:
         raise
     except Exception as exc:  # noqa: BLE001 - one unreadable file is listed with its reason, not a crash
         first = (str(exc).splitlines() or [""])[0][:200]
         raise ExtractionError(f"could not be read by the {suffix.lower()} loader ({type(exc).__name__}: {first}).",
                               reason="corrupt") from exc
-    return _check(result, suffix.lower())
+    result = _check(result, suffix.lower())
+    check_text(result.text, limits)
+    return result

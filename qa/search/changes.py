@@ -1,11 +1,13 @@
 """Adding files to a corpus and removing documents from it, the index updated in the same step.
 
-Each change takes the index's build lock (changes take turns with each other and with
-builds), checks every file before anything is written (its name, type, size, and that
-text can be read from it), writes the accepted files into the corpus folder atomically,
-and saves the updated index as a new generation (``CURRENT`` switched atomically): a
-reader loads the index from before or from after the change, never a mix. Only new or
-changed documents are embedded. If the update fails, the corpus folder is put back.
+Files to add are first read, checked (their name, type, size, and that text can be read from
+them within :class:`~qa.ingest.limits.Limits`) and embedded (:func:`stage_files`), before the
+index's build lock is taken and before anything is written: a refused file leaves nothing on
+disk, and a large one being read or embedded makes no other change wait. Then, under the lock
+(changes take turns with each other and with builds), the accepted files are written into the
+corpus folder atomically and the updated index saved as a new generation (``CURRENT`` switched
+atomically): a reader loads the index from before or from after the change, never a mix. Only
+new or changed documents are embedded. If the update fails, the corpus folder is put back.
 
     >>> import pathlib, tempfile
     >>> from tests.support.fakes import HashEmbeddings
@@ -32,11 +34,12 @@ from typing import Callable, Iterable
 
 from ..errors import CorpusError, DocumentError, IndexMismatchError, IndexMissingError
 from ..ingest.corpus import document_from_bytes, load_corpus
-from ..ingest.document import Document
+from ..ingest.document import Corpus, Document
+from ..ingest.limits import Limits
 from ..ingest.loaders import LOADERS
 from ..settings import DEFAULT_MAX_FILE_BYTES
 from .embeddings import ArrayEmbeddings
-from .index import IndexSettings, PassageIndex, Progress, build_index
+from .index import BuildStats, IndexSettings, Lenders, PassageIndex, Progress, build_index
 from .lifecycle import BuildReport
 from .storage import build_lock, load_index, save_index
 
@@ -74,7 +77,7 @@ def safe_name(name) -> str:
     return stem[:MAX_NAME_CHARS - len(suffix)].rstrip(". ") + suffix
 
 
-def _accept(name, data, limit: int, existing: dict[str, str]) -> Document:
+def _accept(name, data, limit: int, existing: dict[str, str], limits: Limits) -> Document:
     """The document of an uploaded file, or :class:`DocumentError` saying why it is refused."""
     safe = safe_name(name)
     if Path(safe).suffix.lower() not in LOADERS:
@@ -85,7 +88,7 @@ def _accept(name, data, limit: int, existing: dict[str, str]) -> Document:
     if len(data) > limit:
         raise DocumentError(safe, f"is {len(data):,} bytes; the limit is {limit:,} (QA_MAX_FILE_BYTES).",
                             reason="too-large", hint="Split it into smaller files or raise the limit.")
-    doc = document_from_bytes(safe, bytes(data))
+    doc = document_from_bytes(safe, bytes(data), limits)
     twin = existing.get(doc.sha256)
     if twin is not None and twin != safe:
         raise DocumentError(safe, f"is a duplicate of {twin}; it is already indexed.", reason="duplicate")
@@ -99,16 +102,62 @@ def _previous(index_dir: Path, embeddings: ArrayEmbeddings, settings: IndexSetti
         return None
 
 
+@dataclass
+class Staged:
+    """Files read, checked and embedded for :func:`add_documents` (:func:`stage_files`); nothing
+    of them is on disk yet, and no lock was taken."""
+
+    documents: dict[str, tuple[Document, bytes]]   # accepted files by their name in the corpus
+    rejected: list[DocumentError]
+    index: PassageIndex | None = None               # the accepted documents' own index: their vectors
+    stats: BuildStats = BuildStats(0, 0)
+
+
+def stage_files(files: Iterable[tuple[str, bytes]], embeddings: ArrayEmbeddings,
+                settings: IndexSettings = IndexSettings(), limits: Limits = Limits(),
+                progress: Progress | None = None, max_file_bytes: int = DEFAULT_MAX_FILE_BYTES) -> Staged:
+    """Read and check ``files`` (``(name, bytes)`` pairs) and embed those accepted, outside any
+    lock: the slow part of adding a large document holds up no other change. A file refused
+    (see :func:`add_documents`) is listed with its reason; two files alike are kept once."""
+    limit = max_file_bytes
+    documents: dict[str, tuple[Document, bytes]] = {}
+    rejected: list[DocumentError] = []
+    seen: dict[str, str] = {}
+    for name, data in files:
+        try:
+            doc = _accept(name, data, limit, seen, limits)
+        except DocumentError as exc:
+            rejected.append(exc)
+            continue
+        documents[doc.source] = (doc, bytes(data))
+        seen[doc.sha256] = doc.source
+    if not documents:
+        return Staged(documents, rejected)
+    corpus = Corpus(Path("."), [doc for doc, _ in documents.values()])
+    index, stats = build_index(corpus, embeddings, settings, progress=progress)
+    return Staged(documents, rejected, index, stats)
+
+
 def _rebuild(corpus_dir: Path, index_dir: Path, previous: PassageIndex | None, embeddings: ArrayEmbeddings,
-             settings: IndexSettings, progress: Progress | None, reason: str,
+             settings: IndexSettings, progress: Progress | None, reason: str, staged: Staged | None = None,
+             limits: Limits = Limits(), refused: Iterable[DocumentError] = (),
              max_file_bytes: int = DEFAULT_MAX_FILE_BYTES) -> tuple[PassageIndex, BuildReport]:
-    """Index the corpus folder as it now is (under the build lock), reusing ``previous``."""
-    known = {d.source: d for d in previous.documents} if previous is not None else None
-    corpus = load_corpus(corpus_dir, known=known, max_file_bytes=max_file_bytes)
-    index, stats = build_index(corpus, embeddings, settings, previous=previous, progress=progress)
+    """Index the corpus folder as it now is (under the build lock), reusing ``previous`` and
+    the ``staged`` documents (read and embedded already), and skipping again the files
+    ``refused`` before whose bytes are unchanged."""
+    known = {d.source: d for d in previous.documents} if previous is not None else {}
+    lenders, embedded_before = previous, 0
+    if staged is not None and staged.index is not None:
+        known.update((source, doc) for source, (doc, _) in staged.documents.items())
+        lenders, embedded_before = Lenders(previous, staged.index), staged.stats.embedded_sentences
+    corpus = load_corpus(corpus_dir, known=known, limits=limits, refused=refused, max_file_bytes=max_file_bytes)
+    told = (lambda done, total: progress(done, total) if total else None) if progress else None   # not "0 of 0"
+    index, stats = build_index(corpus, embeddings, settings, previous=lenders, progress=told)
     save_index(index, index_dir)
-    return index, BuildReport("updated" if previous is not None else "built", reason, stats.embedded_sentences,
-                              stats.reused_sentences, tuple(corpus.skipped))
+    embedded = stats.embedded_sentences + embedded_before   # the staged ones were embedded before the lock
+    return index, BuildReport("updated" if previous is not None else "built", reason, embedded,
+                              stats.reused_sentences - min(embedded_before, stats.reused_sentences),
+                              tuple(corpus.skipped))
 
 
 def _write_atomically(path: Path, data: bytes) -> Path | None:
@@ -128,41 +177,50 @@ def _write_atomically(path: Path, data: bytes) -> Path | None:
     return backup
 
 
-def add_documents(corpus_dir, index_dir, files: Iterable[tuple[str, bytes]], embeddings: ArrayEmbeddings,
+def add_documents(corpus_dir, index_dir, files: Iterable[tuple[str, bytes]] | Staged, embeddings: ArrayEmbeddings,
                   settings: IndexSettings = IndexSettings(), progress: Progress | None = None,
-                  on_wait: Callable[[str], None] | None = None, max_file_bytes: int = DEFAULT_MAX_FILE_BYTES) -> Change:
-    """Add ``files`` (``(name, bytes)`` pairs, e.g. uploads) to the corpus folder and the index.
+                  on_wait: Callable[[str], None] | None = None, limits: Limits = Limits(),
+                  refused: Iterable[DocumentError] = (), max_file_bytes: int = DEFAULT_MAX_FILE_BYTES) -> Change:
+    """Add ``files`` (``(name, bytes)`` pairs, e.g. uploads, or what :func:`stage_files` made of
+    them) to the corpus folder and the index.
 
     Names are sanitised (:func:`safe_name`); a file whose name is taken replaces that
     document. Files refused (unsupported type, over ``max_file_bytes``, empty, no text,
-    encrypted, corrupt, a duplicate...) are listed in ``Change.rejected`` and nothing of
-    them is written. With nothing accepted, the index is left as it is."""
+    encrypted, corrupt, too large once unpacked (``limits``), a duplicate...) are listed in
+    ``Change.rejected`` and nothing of them is written. They are read, checked and embedded
+    before the build lock is taken. ``refused``: files of the folder skipped before (see
+    :func:`~qa.ingest.corpus.load_corpus`). With nothing accepted, the index is left as it is."""
     corpus_dir, index_dir = Path(corpus_dir), Path(index_dir)
+    staged = files if isinstance(files, Staged) else stage_files(files, embeddings, settings, limits, progress,
+                                                                 max_file_bytes)
     with build_lock(index_dir, on_wait):
         previous = _previous(index_dir, embeddings, settings)
         existing = {d.sha256: d.source for d in previous.documents} if previous is not None else {}
         accepted: dict[str, bytes] = {}
-        rejected: list[DocumentError] = []
-        for name, data in files:
-            try:
-                doc = _accept(name, data, max_file_bytes, existing)
-            except DocumentError as exc:
-                rejected.append(exc)
+        rejected = list(staged.rejected)
+        for source, (doc, data) in staged.documents.items():
+            twin = existing.get(doc.sha256)
+            if twin is not None and twin != source:
+                rejected.append(DocumentError(source, f"is a duplicate of {twin}; it is already indexed.",
+                                              reason="duplicate"))
                 continue
-            accepted[doc.source] = bytes(data)
-            existing[doc.sha256] = doc.source
+            accepted[source] = data
         if not accepted:
             if previous is None:
                 raise CorpusError(f"None of the {len(rejected)} file(s) could be added"
                                   f"{f' ({rejected[0]})' if rejected else ''}.", hint="Add a readable document.")
             return Change(previous, BuildReport("loaded"), rejected=rejected)
-        return _apply(corpus_dir, index_dir, accepted, previous, embeddings, settings, progress, rejected,
-                      max_file_bytes)
+
+        def rebuild():
+            return _rebuild(corpus_dir, index_dir, previous, embeddings, settings, progress,
+                            f"added {', '.join(accepted)}", staged, limits, refused, max_file_bytes)
+
+        return _apply(corpus_dir, accepted, rebuild, rejected)
 
 
-def _apply(corpus_dir: Path, index_dir: Path, accepted: dict[str, bytes], previous, embeddings, settings,
-           progress, rejected, max_file_bytes: int) -> Change:
-    """Write the accepted files, update the index, and put the folder back if that fails."""
+def _apply(corpus_dir: Path, accepted: dict[str, bytes], rebuild: Callable[[], tuple[PassageIndex, BuildReport]],
+           rejected: list[DocumentError]) -> Change:
+    """Write the accepted files, update the index (``rebuild()``), and put the folder back if that fails."""
     corpus_dir.mkdir(parents=True, exist_ok=True)
     written: dict[Path, Path | None] = {}
     try:
@@ -171,8 +229,7 @@ def _apply(corpus_dir: Path, index_dir: Path, accepted: dict[str, bytes], previo
             if target.resolve().parent != corpus_dir.resolve() or target.is_dir():
                 raise DocumentError(name, "cannot be written into the corpus folder.", reason="bad-name")
             written[target] = _write_atomically(target, data)
-        index, report = _rebuild(corpus_dir, index_dir, previous, embeddings, settings, progress,
-                                 f"added {', '.join(accepted)}", max_file_bytes)
+        index, report = rebuild()
     except BaseException:
         for target, backup in written.items():
             with contextlib.suppress(OSError):
@@ -198,8 +255,8 @@ def _document_path(corpus_dir: Path, source) -> Path:
 
 def remove_document(corpus_dir, index_dir, source: str, embeddings: ArrayEmbeddings,
                     settings: IndexSettings = IndexSettings(), progress: Progress | None = None,
-                    on_wait: Callable[[str], None] | None = None,
-                    max_file_bytes: int = DEFAULT_MAX_FILE_BYTES) -> Change:
+                    on_wait: Callable[[str], None] | None = None, limits: Limits = Limits(),
+                    refused: Iterable[DocumentError] = (), max_file_bytes: int = DEFAULT_MAX_FILE_BYTES) -> Change:
     """Remove document ``source`` (its path in the corpus folder) from the folder and the index.
 
     The file is moved aside (a hidden name), the index saved without it, and only then
@@ -216,7 +273,8 @@ def remove_document(corpus_dir, index_dir, source: str, embeddings: ArrayEmbeddi
         os.replace(path, aside)
         try:
             index, report = _rebuild(corpus_dir, index_dir, previous, embeddings, settings, progress,
-                                     f"removed {source}", max_file_bytes)
+                                     f"removed {source}", limits=limits, refused=refused,
+                                     max_file_bytes=max_file_bytes)
         except BaseException:
             os.replace(aside, path)
             raise

@@ -217,6 +217,36 @@ def embed_corpus(corpus: Corpus, embeddings: ArrayEmbeddings, settings: IndexSet
     return chunks, vectors, BuildStats(embedded_sentences=len(todo), reused_sentences=len(reuse))
 
 
+class Lenders:
+    """Two indexes lending their vectors to :func:`embed_corpus` as one ``previous``: ``base`` (may
+    be ``None``) and ``extra``, whose entry wins for a source both hold. E.g. the index before a
+    change and the index of the files it adds, embedded before the change took the build lock."""
+
+    def __init__(self, base: PassageIndex | None, extra: PassageIndex):
+        self.base, self.extra = base, extra
+        self.model, self.settings = extra.model, extra.settings
+        self.documents = (base.documents if base is not None else []) + extra.documents
+        self.offset = base.vectors.ntotal if base is not None else 0   # extra's ids come after base's
+
+    def document_sentences(self) -> dict[str, tuple[str, list[int]]]:
+        """``{source: (content hash, its sentence ids)}``, ``extra``'s ids shifted past ``base``'s."""
+        out = self.base.document_sentences() if self.base is not None else {}
+        for source, (sha, ids) in self.extra.document_sentences().items():
+            out[source] = (sha, [i + self.offset for i in ids])
+        return out
+
+    def sentence_vectors(self, ids) -> np.ndarray:
+        """The vectors of sentences ``ids`` (numbered as :meth:`document_sentences` numbers them)."""
+        ids = np.asarray(ids, dtype=np.int64)
+        out = np.zeros((len(ids), self.model.dimension), dtype=np.float32)
+        low = ids < self.offset
+        if low.any():
+            out[low] = self.base.sentence_vectors(ids[low])
+        if (~low).any():
+            out[~low] = self.extra.sentence_vectors(ids[~low] - self.offset)
+        return out
+
+
 def build_index(corpus: Corpus, embeddings: ArrayEmbeddings, settings: IndexSettings = IndexSettings(),
                 previous: PassageIndex | None = None,
                 progress: Progress | None = None) -> tuple[PassageIndex, BuildStats]:

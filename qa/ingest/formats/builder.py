@@ -28,6 +28,7 @@ import re
 
 from ...errors import ExtractionError
 from ..document import Extracted
+from ..limits import charge_chars
 from ..loaders import sections_from_headings
 from ..tables import Grid, table_records
 
@@ -67,6 +68,7 @@ class TextBuilder:
         self._records: list[tuple[int, int]] = []
 
     def _block(self, text: str) -> tuple[int, int]:
+        charge_chars(len(text) + len(BLOCK_SEPARATOR))   # a document's text limit, checked as it grows
         if self._length:
             self._parts.append(BLOCK_SEPARATOR)
             self._length += len(BLOCK_SEPARATOR)

@@ -4,23 +4,24 @@ Paragraphs in a "Heading" style become headings (sections); the title is the doc
 own (its properties), else its "Title" paragraph, else its first heading. List items are
 ``- item`` blocks; a table's rows are records that carry its header (:mod:`qa.ingest.tables`:
 rows marked "repeat as header row" are the header; a merged cell is read once across, and in
-every row it spans down). A DOCX is a zip archive: one that
-would unpack to more than :data:`MAX_UNPACKED_BYTES` is refused before it is parsed, and
-a password-protected one (stored as an OLE file, not a zip) is named as such.
+every row it spans down). A DOCX is a zip archive: one that unpacks to too much, or is packed
+as tightly as a zip bomb, is refused before it is parsed (:func:`~qa.ingest.limits.check_zip`),
+and a password-protected one (stored as an OLE file, not a zip) is named as such.
 """
 
 from __future__ import annotations
 
 import io
 import zipfile
+import zlib
 
 from ...errors import ExtractionError
 from ..document import Extracted
+from ..limits import check_zip
 from ..tables import Cell, Grid
 from .builder import TextBuilder, collapse, require
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"   # encrypted Office files (and old .doc) are OLE files
-MAX_UNPACKED_BYTES = 256 * 1024 * 1024            # a zip bomb is refused before parsing
 
 
 def _check_archive(data: bytes) -> None:
@@ -29,19 +30,21 @@ def _check_archive(data: bytes) -> None:
                               hint="Save it as .docx without a password.")
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            unpacked = sum(info.file_size for info in archive.infolist())
-    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+            check_zip(archive)   # a zip bomb is refused before it is parsed (qa.ingest.limits)
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, zlib.error) as exc:
         raise ExtractionError(f"is not a readable DOCX (zip) file ({exc}).", reason="corrupt") from None
-    if unpacked > MAX_UNPACKED_BYTES:
-        raise ExtractionError(f"would unpack to {unpacked:,} bytes; the limit is {MAX_UNPACKED_BYTES:,}.",
-                              reason="too-large")
 
 
-def _style(paragraph) -> str:
-    try:
-        return (paragraph.style.name or "") if paragraph.style is not None else ""
-    except (KeyError, AttributeError):
-        return ""
+def _style(paragraph, names: dict) -> str:
+    """The name of the paragraph's style, looked up once per style id in ``names`` (python-docx
+    scans every style for the default one at each lookup: milliseconds a paragraph)."""
+    style_id = paragraph._p.style
+    if style_id not in names:
+        try:
+            names[style_id] = (paragraph.style.name or "") if paragraph.style is not None else ""
+        except (KeyError, AttributeError):
+            names[style_id] = ""
+    return names[style_id]
 
 
 def _is_list_item(paragraph, style: str) -> bool:
@@ -77,12 +80,12 @@ def _write(builder: TextBuilder, document) -> str:
     """The body's blocks onto ``builder``; returns the text of a "Title" paragraph, if any."""
     from docx.table import Table
 
-    title = ""
+    title, names = "", {}
     for block in document.iter_inner_content():
         if isinstance(block, Table):
             builder.table(_grid(block))
             continue
-        style, text = _style(block), block.text
+        style, text = _style(block, names), block.text
         if style == "Title" or style.startswith("Heading"):
             title = title or (collapse(text) if style == "Title" else "")
             builder.heading(text)

@@ -21,6 +21,7 @@ from __future__ import annotations
 from ...errors import ExtractionError
 from ..document import Extracted
 from ..tables import Cell, Grid
+from ..limits import check_markup
 from .builder import SPACES, TextBuilder, collapse, require
 
 DROPPED = {"script", "style", "noscript", "template", "nav", "aside", "form", "iframe", "svg", "button", "select",
@@ -158,6 +159,7 @@ def load_html(data: bytes) -> Extracted:
     """Text, title and headings of an HTML page's main content."""
     if b"\x00" in data[:BINARY_SNIFF_BYTES]:
         raise ExtractionError("is not an HTML file (it contains NUL bytes).", reason="binary")
+    check_markup(data)
     bs4 = require("bs4", "HTML")
     try:
         soup = bs4.BeautifulSoup(data, "html.parser")

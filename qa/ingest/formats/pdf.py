@@ -24,6 +24,7 @@ from typing import NamedTuple
 
 from ...errors import ExtractionError
 from ..document import Extracted
+from ..limits import pdf_limits, read_pdf_pages
 from .builder import TextBuilder, collapse, require
 
 HEADER_WINDOW = 1024          # "%PDF-" must appear within the first this-many bytes
@@ -193,9 +194,10 @@ def load_pdf(data: bytes) -> Extracted:
     pypdf = require("pypdf", "PDF")
     logging.getLogger("pypdf").setLevel(logging.ERROR)   # damaged-but-readable files: no warning spam
     try:
-        reader = _open(pypdf, data)
-        pages = [_page_lines(page) for page in reader.pages]
-        title = _metadata_title(reader)
+        with pdf_limits(pypdf):
+            reader = _open(pypdf, data)
+            pages = read_pdf_pages(reader.pages, _page_lines)
+            title = _metadata_title(reader)
     except ExtractionError:
         raise
     except Exception as exc:  # noqa: BLE001 - pypdf raises many kinds on a damaged file
