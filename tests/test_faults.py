@@ -195,12 +195,15 @@ def test_full_disk_is_a_clear_error_and_keeps_the_previous_index(tmp_path, monke
 
 def test_readers_never_see_a_half_built_index(tmp_path):
     """One thread rebuilds the index again and again (every document changes each time);
-    others load it and ask in a loop. Every load succeeds and holds one version only."""
+    others load it and ask in a loop. Every load succeeds and holds one version only.
+    The writer starts its next rebuild only once a reader has loaded the version it just
+    built, so on a slow machine the loads still overlap every rebuild (no wall-clock race)."""
     corpus, index_dir = tmp_path / "corpus", tmp_path / "index"
     write_corpus(corpus, corpus_files(0))
     emb = HashEmbeddings()
     Answerer.from_corpus(corpus, index_dir, embeddings=emb)
     rounds, done, errors, seen = 8, threading.Event(), [], []
+    loaded = threading.Condition()
 
     def writer():
         try:
@@ -208,6 +211,8 @@ def test_readers_never_see_a_half_built_index(tmp_path):
                 write_corpus(corpus, corpus_files(version, sentences=30))
                 index, report = open_or_build_index(load_corpus(corpus), index_dir, emb)
                 assert report.action == "updated"
+                with loaded:   # the readers go on loading meanwhile, while the next rebuild runs too
+                    assert loaded.wait_for(lambda: version in seen or errors, timeout=90), f"version {version} unseen"
         except BaseException as exc:  # noqa: BLE001 - reported below
             errors.append(("writer", repr(exc)))
         finally:
@@ -226,14 +231,18 @@ def test_readers_never_see_a_half_built_index(tmp_path):
                     assert index.documents[p.doc].text[p.start:p.end] == p.text
                 bot = Answerer(index, emb, reader=answering)
                 check_answer(bot, bot.ask("What is owls fact 2 about?"))
-                seen.append(versions.pop())
+                with loaded:
+                    seen.append(versions.pop())
+                    loaded.notify_all()
             except BaseException as exc:  # noqa: BLE001 - reported below
                 errors.append(("reader", repr(exc)))
+                with loaded:
+                    loaded.notify_all()
                 return
 
-    run_together(writer, reader, reader)
+    run_together(writer, reader, reader, timeout=600)
     assert errors == []
-    assert len(seen) >= 6 and len(set(seen)) >= 2, seen   # loads overlapped several rebuilds
+    assert len(seen) >= rounds and set(seen) >= set(range(1, rounds + 1)), seen   # loads overlapped every rebuild
     assert versions_in(load_index(index_dir, model=emb.model_info)) == {rounds}
 
 
