@@ -111,14 +111,49 @@ def test_garbage_current_pointer(built_index, content):
 
 
 @pytest.mark.parametrize("content", [None, b"", b"  \n", b"gen-doesnotexist"])
-def test_missing_empty_or_dangling_pointer_means_no_index(built_index, content):
+def test_a_missing_empty_or_dangling_pointer_falls_back_to_the_newest_intact_generation(built_index, content, caplog):
     root, index_dir, emb = built_index
+    intact = generation(index_dir).name
     if content is None:
         (index_dir / CURRENT).unlink()
     else:
         (index_dir / CURRENT).write_bytes(content)
-    with pytest.raises(IndexMissingError, match="Build one with `qa index`"):
+    embedded = emb.texts_embedded
+    with caplog.at_level("WARNING", logger="qa.search.storage"):
+        bot = Answerer.from_corpus(root, index_dir, embeddings=emb, rebuild="never")
+    assert bot.report.action == "loaded" and emb.texts_embedded == embedded      # nothing embedded again
+    assert bot.index.folder.name == intact
+    (warning,) = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert CURRENT in warning and f"using the newest intact generation, {intact}" in warning
+
+
+def test_the_fallback_skips_a_damaged_newer_generation(built_index):
+    root, index_dir, emb = built_index
+    older = generation(index_dir).name
+    (root / "a.txt").write_text("Crows are clever birds. Magpies collect shiny things.", encoding="utf-8")
+    Answerer.from_corpus(root, index_dir, embeddings=emb)
+    newer = generation(index_dir)
+    assert newer.name != older and (index_dir / older).is_dir()
+    (newer / "vectors.faiss").write_bytes(b"damaged")
+    (index_dir / CURRENT).write_bytes(b"")
+    assert load_index(index_dir, model=emb.model_info).folder.name == older
+    bot = Answerer.from_corpus(root, index_dir, embeddings=emb)      # the older one is out of date: updated
+    assert bot.report.action == "updated"
+
+
+@pytest.mark.parametrize("content, words", [(None, "no CURRENT file"), (b"", "CURRENT is empty"),
+                                            (b"gen-doesnotexist", "CURRENT names gen-doesnotexist, which is not there")])
+def test_with_no_intact_generation_a_bad_pointer_means_no_index(built_index, content, words):
+    root, index_dir, emb = built_index
+    folder = generation(index_dir)
+    (folder / "manifest.json").unlink()
+    if content is None:
+        (index_dir / CURRENT).unlink()
+    else:
+        (index_dir / CURRENT).write_bytes(content)
+    with pytest.raises(IndexMissingError, match="Build one with `qa index`") as info:
         Answerer.from_corpus(root, index_dir, embeddings=emb, rebuild="never")
+    assert words in one_line(info.value)
     bot = Answerer.from_corpus(root, index_dir, embeddings=emb)   # "auto" builds it
     assert bot.report.action == "built"
 

@@ -9,6 +9,7 @@ import threading
 import pytest
 from click.testing import CliRunner
 
+import qa.app.api
 import qa.search.embeddings
 from qa.app.cli import cli
 from qa.search.lifecycle import open_or_build_index
@@ -98,3 +99,13 @@ def test_verbose_flag_shows_library_logs(fast, make_corpus, tmp_path):
     CliRunner().invoke(cli, ["index", "--corpus", str(root), "--index", str(tmp_path / "i1")])
     assert logging.getLogger("faiss.loader").getEffectiveLevel() == logging.ERROR and \
         logging.getLogger("bm25s").getEffectiveLevel() == logging.ERROR
+
+
+def test_ask_says_how_many_files_were_skipped_in_one_line(fast, mixed, tmp_path, monkeypatch):
+    monkeypatch.setattr(qa.app.api, "MiniLMEmbeddings", FastEmbeddings)
+    args = ["--corpus", str(mixed), "--index", str(tmp_path / "idx")]
+    result = CliRunner().invoke(cli, ["ask", *args, "What is mined?"])
+    assert result.exit_code == 0, result.stderr
+    assert not [line for line in result.stderr.splitlines() if line.startswith("Skipped")]
+    assert "3 files were not indexed; `qa index --json` lists them with their reasons." in result.stderr.splitlines()
+    assert "broken.docx" not in result.stderr

@@ -103,7 +103,7 @@ def test_uploads_are_off_beyond_loopback_even_when_logged_in(server):
     cookie = "; ".join(f"{k}={v}" for k, v in c.cookies.items())
     status, body, _ = raw(server.url, "POST", "/gradio_api/call/remove_document", body=b'{"data": ["birds.md"]}',
                           headers={"content-type": "application/json", "cookie": cookie}, timeout=10)
-    assert status >= 400 and b"Traceback" not in body          # no such endpoint (Gradio: 500, a short text)
+    assert status == 404 and b"Traceback" not in body          # no such endpoint, said in words
     assert (server.site_corpus / "birds.md").is_file()
 
 
@@ -111,6 +111,31 @@ def test_share_is_never_opened_and_the_summary_says_what_is_on(server):
     out = server.output(20000)
     assert f"Running on http://0.0.0.0:{server.port}/ (log-in required; uploads off)" in out
     assert "public URL" not in out and "share link" not in out and "gradio.live" not in out
+
+
+def test_the_login_page_shows_nothing_of_the_api(server):
+    for path in ("/", "/?all_endpoints=true"):
+        status, page, _ = raw(server.url, "GET", path)
+        assert status == 200 and b"Log in to ask the documents." in page
+        for word in (b'"/ask"', b'"/documents"', b"parameter_name", b"add_documents", b"remove_document"):
+            assert word not in page, (path, word)
+    c = logged_in(server.url)
+    assert '"/ask"' in c.get("/").text        # once logged in, the page describes the API as before
+
+
+def test_calls_to_endpoints_that_are_off_are_a_404_in_words(server):
+    mark = len(server.output(10 ** 8))
+    body = b'{"data": ["birds.md"]}'
+    status, text, _ = raw(server.url, "POST", "/gradio_api/call/remove_document", body=body,
+                          headers={"content-type": "application/json"}, timeout=10)
+    assert status == 401 and b"remove_document" not in text and b"/ask" not in text    # nothing before the log-in
+    cookie = "; ".join(f"{k}={v}" for k, v in logged_in(server.url).cookies.items())
+    for path in ("/gradio_api/call/remove_document", "/gradio_api/run/add_documents", "/gradio_api/call/v2/x"):
+        status, text, _ = raw(server.url, "POST", path, body=body, timeout=10,
+                              headers={"content-type": "application/json", "cookie": cookie})
+        assert status == 404 and text.startswith(b"There is no API endpoint /") and b"/ask" in text, (path, text)
+    assert "Traceback" not in server.output(10 ** 8)[mark:]
+    assert (server.site_corpus / "birds.md").is_file()
 
 
 def test_zz_the_private_temporary_folder_goes_at_exit(server):

@@ -9,6 +9,8 @@ passages of an answer. The log-in, uploads off and refusals to start: test_secur
 from __future__ import annotations
 
 import json
+import socket
+import time
 import os
 import re
 from pathlib import Path
@@ -195,6 +197,71 @@ def test_the_documents_panel_takes_only_files_uploaded_to_it(server, site):
         assert '"added": ["' not in body and "Traceback" not in body, body[:300]
         assert not any(s in body.encode() for s in secrets_of(site)), body[:300]
     assert sorted(p.name for p in site.corpus.iterdir()) == before
+
+
+def _output_after(server, mark: int) -> str:
+    return server.output(10 ** 8)[mark:]
+
+
+def _wait(condition, timeout: float = 15.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while not condition() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return condition()
+
+
+def test_an_upload_cut_short_leaves_no_temporary_file(server):
+    before, mark = files_under(server.temp), len(server.output(10 ** 8))
+    boundary = "qa-cut-short"
+    part = (f'--{boundary}\r\nContent-Disposition: form-data; name="files"; filename="cut.txt"\r\n'
+            "Content-Type: text/plain\r\n\r\n").encode() + b"x" * 1500
+    head = (f"POST /gradio_api/upload HTTP/1.1\r\nHost: 127.0.0.1:{server.port}\r\n"
+            f"Content-Type: multipart/form-data; boundary={boundary}\r\nContent-Length: {len(part) + 2000}\r\n\r\n")
+    with socket.create_connection(("127.0.0.1", server.port), timeout=10) as sock:
+        sock.sendall(head.encode() + part)
+        assert _wait(lambda: files_under(server.temp) - before), "the upload never began a temporary file"
+    # the client is gone, 2,000 bytes short of what it announced
+    assert _wait(lambda: not files_under(server.temp) - before), files_under(server.temp) - before
+    assert "Traceback" not in _output_after(server, mark)
+
+
+def test_one_upload_takes_at_most_the_documented_number_of_files(server):
+    import httpx
+
+    from qa.app.server import FILES_PER_UPLOAD
+
+    before = files_under(server.temp)
+    many = [("files", (f"f{i}.txt", b"file %d" % i)) for i in range(FILES_PER_UPLOAD + 1)]
+    r = httpx.post(server.url + "gradio_api/upload", files=many, timeout=30)
+    assert r.status_code == 400 and f"One upload takes at most {FILES_PER_UPLOAD} files" in r.text, r.text
+    assert files_under(server.temp) == before          # the files it began are gone too
+    r = httpx.post(server.url + "gradio_api/upload", files=many[:FILES_PER_UPLOAD], timeout=30)
+    assert r.status_code == 200 and len(r.json()) == FILES_PER_UPLOAD
+
+
+def test_api_refusals_are_a_4xx_saying_what_is_allowed_with_no_traceback(server, site):
+    import httpx
+
+    mark = len(server.output(10 ** 8))
+
+    def post(name, data):
+        return httpx.post(f"{server.url}gradio_api/call/{name}", json={"data": data}, timeout=30)
+
+    local = {"path": str(site.corpus / "harbour.md"), "meta": {"_type": "gradio.FileData"}}
+    r = post("add_documents", [[local]])
+    assert r.status_code == 403 and "was not uploaded here" in r.text and "POST /gradio_api/upload" in r.text
+    r = post("add_documents", [["/etc/passwd"]])
+    assert r.status_code == 422 and '{"path": <a path POST /gradio_api/upload returned>' in r.text
+    r = post("ask", [])
+    assert r.status_code == 422 and r.text == "/ask takes [question, history] (history may be left out); got 0 values."
+    r = post("nope", ["x"])
+    assert r.status_code == 404 and "There is no API endpoint /nope" in r.text and "/ask" in r.text
+    r = post("ask", ["What gate code does the harbour master keep?"])      # history left out: it is optional
+    assert r.status_code == 200
+    stream = httpx.get(f"{server.url}gradio_api/call/ask/{r.json()['event_id']}", timeout=60).text
+    assert "event: complete" in stream and MARKER in stream
+    assert "Traceback" not in _output_after(server, mark)
+    assert (site.corpus / "harbour.md").is_file() and not (site.corpus / "passwd").exists()
 
 
 def test_zz_shutdown_deletes_gradios_files(server):

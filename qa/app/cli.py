@@ -155,7 +155,10 @@ def ask(question, corpus_dir, index_dir, store, as_json, no_rebuild, top_k, llm)
         answer = bot.ask(question)
     except QAError as exc:
         fail(exc)
-    _warn_skipped(bot.report)
+    if bot.report.skipped:
+        from .terminal import skipped_count
+
+        click.echo(skipped_count(len(bot.report.skipped)), err=True)
     if as_json:
         click.echo(answer.to_json(indent=2))
     else:

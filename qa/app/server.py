@@ -32,6 +32,7 @@ from typing import Any
 from ..errors import ConfigError, ServerError
 from ..settings import Settings
 from . import auth as auth_mod
+from .calls import ApiCalls
 from .guard import MAX_REQUEST_BYTES, MULTIPART_OVERHEAD, Guard
 
 FILES_PER_UPLOAD = 10     # one upload request carries at most this many largest-allowed files
@@ -152,15 +153,22 @@ def prepare_process() -> Path | None:
     return folder
 
 
-def launch_kwargs(p: ServerPlan) -> dict[str, Any]:
+def launch_kwargs(p: ServerPlan, demo=None) -> dict[str, Any]:
     """Every keyword argument of ``demo.launch`` for plan ``p``: a new dict (and a new
     ``app_kwargs``) each call. Environment variables that would widen exposure
-    (``GRADIO_SHARE``, ``GRADIO_MCP_SERVER``, ``GRADIO_SSR_MODE``, ...) are overridden."""
+    (``GRADIO_SHARE``, ``GRADIO_MCP_SERVER``, ``GRADIO_SSR_MODE``, ...) are overridden.
+    Given ``demo``, the guard also checks the calls to its API (:mod:`qa.app.calls`)."""
     from starlette.middleware import Middleware
 
     from .gradio_app import launch_options
 
-    middleware = [Middleware(Guard, upload_limit=p.upload_limit, body_limit=MAX_REQUEST_BYTES)]
+    calls = None
+    if demo is not None:
+        from gradio.utils import get_upload_folder
+
+        calls = ApiCalls.of(demo, get_upload_folder())
+    middleware = [Middleware(Guard, upload_limit=p.upload_limit, body_limit=MAX_REQUEST_BYTES,
+                             max_files=FILES_PER_UPLOAD, calls=calls)]
     return {**launch_options(), "server_name": p.host, "server_port": p.port, "share": False,
             "auth": p.auth, "auth_message": AUTH_MESSAGE if p.auth else None,
             "max_file_size": p.max_upload_bytes, "show_error": False, "debug": False,
@@ -183,7 +191,7 @@ def launch(demo, p: ServerPlan, *, block: bool = True, **extra: Any) -> None:
     """``demo.launch`` with :func:`launch_kwargs` (``extra`` adds to them), then wait for Ctrl-C
     or SIGTERM when ``block``; a failure to listen is a one-line :class:`ServerError`."""
     try:
-        demo.launch(**{**launch_kwargs(p), "quiet": True, **extra, "prevent_thread_lock": True})
+        demo.launch(**{**launch_kwargs(p, demo), "quiet": True, **extra, "prevent_thread_lock": True})
     except OSError as exc:
         if exc.errno is None:   # Gradio's own "Cannot find empty port in range" OSError
             raise ServerError(f"Cannot listen on {p.host}:{p.port}: the port is busy or the host is not "

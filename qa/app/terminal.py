@@ -52,6 +52,13 @@ def index_summary(where: str, idx, report) -> dict:
             "skipped": [problem.to_dict() for problem in report.skipped]}
 
 
+def skipped_count(n: int) -> str:
+    """The one line ``qa ask`` prints when files were not indexed (``qa index`` lists them)."""
+    from .documents import plural
+
+    return f"{plural(n, 'file')} {'was' if n == 1 else 'were'} not indexed; `qa index --json` lists them with their reasons."
+
+
 def index_message(summary: dict) -> str:
     """One line saying what ``qa index`` did (information, not a warning)."""
     n = summary["documents"]

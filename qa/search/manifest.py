@@ -76,13 +76,13 @@ def manifest_problem(manifest: dict, model: ModelInfo | None = None,
     return None
 
 
-def read_manifest(index_dir) -> tuple[Path, dict]:
-    """The folder of the current generation and its parsed manifest."""
+def read_manifest(index_dir, name: str | None = None) -> tuple[Path, dict]:
+    """The folder of generation ``name`` (default: the one ``CURRENT`` names) and its parsed manifest."""
     index_dir = Path(index_dir)
-    name = current_name(index_dir)
+    name = name or current_name(index_dir)
     if name is None:
-        raise IndexMissingError(f"No index in {str(index_dir)!r} (no {CURRENT} file).",
-                                hint="Build one with `qa index`.")
+        what = f"{CURRENT} is empty" if (index_dir / CURRENT).is_file() else f"no {CURRENT} file"
+        raise IndexMissingError(f"No index in {str(index_dir)!r} ({what}).", hint="Build one with `qa index`.")
     if not GENERATION.fullmatch(name):
         raise IndexCorruptError(index_dir / CURRENT, f"names {name[:80]!r}, which is not an index generation.")
     folder = index_dir / name

@@ -177,18 +177,42 @@ def _prune(index_dir: Path, keep: set, max_tmp_age: float = STALE_TMP_SECONDS) -
 def load_index(index_dir, *, model: ModelInfo | None = None, settings: IndexSettings | None = None,
                verify: bool = True) -> PassageIndex:
     """Load the current generation of ``index_dir``; check it against ``model`` and ``settings``.
+    When ``CURRENT`` is missing, empty or names a generation that is not there, the newest intact
+    generation is loaded instead, with a warning.
 
     Raises :class:`IndexMissingError`, :class:`IndexMismatchError` (built for another
     model, settings or format) or :class:`IndexCorruptError` (naming the bad file)."""
     for attempt in range(LOAD_ATTEMPTS):
         name = current_name(Path(index_dir))
         try:
-            return _load_generation(index_dir, model=model, settings=settings, verify=verify)
-        except (IndexCorruptError, IndexMissingError):
+            return _load_generation(index_dir, name, model=model, settings=settings, verify=verify)
+        except (IndexCorruptError, IndexMissingError) as exc:
             # Rebuilds switched CURRENT and pruned the generation being read: read the new one.
-            if attempt == LOAD_ATTEMPTS - 1 or current_name(Path(index_dir)) == name:
+            if attempt < LOAD_ATTEMPTS - 1 and current_name(Path(index_dir)) != name:
+                continue
+            fallback = _newest_intact(index_dir, exc, model=model, settings=settings, verify=verify)
+            if fallback is None:
                 raise
+            return fallback
     raise AssertionError("unreachable")
+
+
+def _newest_intact(index_dir, problem: Exception, **load) -> PassageIndex | None:
+    """When ``problem`` is a missing, empty or dangling ``CURRENT``: the newest generation that
+    loads, said in a warning; ``None`` otherwise, or when none does."""
+    if not isinstance(problem, IndexMissingError):
+        return None
+    names = sorted((p.name for p in Path(index_dir).glob("gen-*") if p.is_dir() and not p.name.endswith(".tmp")),
+                   reverse=True)    # the names start with the time they were built
+    for name in names:
+        try:
+            index = _load_generation(index_dir, name, **load)
+        except IndexCorruptError:
+            continue
+        logger.warning("%s; using the newest intact generation, %s. Run `qa index` to point %s at a new build.",
+                       str(problem).split(" Build one", 1)[0].rstrip("."), name, CURRENT)
+        return index
+    return None
 
 
 def _added(d: dict) -> str:
@@ -239,9 +263,9 @@ def _read_vectors(folder: Path, sentences: int, dimension: int):
     return vectors
 
 
-def _load_generation(index_dir, *, model: ModelInfo | None, settings: IndexSettings | None,
+def _load_generation(index_dir, name: str | None, *, model: ModelInfo | None, settings: IndexSettings | None,
                      verify: bool) -> PassageIndex:
-    folder, manifest = read_manifest(index_dir)
+    folder, manifest = read_manifest(index_dir, name)
     problem = manifest_problem(manifest, model, settings)
     if problem:
         raise mismatch_error(repr(str(index_dir)), problem)
