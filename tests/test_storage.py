@@ -136,3 +136,27 @@ def test_hnsw_above_threshold(make_corpus, fake_embeddings):
     assert index.kind == "hnsw"
     ids, scores = index.search_sentences(fake_embeddings.query_array("crows tools"), 3)
     assert len(ids) == 3 and scores[0] >= scores[-1]
+
+
+def test_a_load_that_loses_its_generation_to_a_rebuild_reads_the_new_one(built, fake_embeddings, monkeypatch):
+    """A reader in another process checks a generation's files while a second change prunes it:
+    the file it was about to hash is gone. That is the rebuild's doing, not corruption: the load
+    reads the generation CURRENT names now (before, a bare FileNotFoundError escaped)."""
+    import qa.search.manifest as manifest
+
+    corpus, index, path = built
+    first = read_manifest(path)[0].name
+    real, gone = manifest.sha256_file, []
+
+    def pruned_mid_read(file):
+        if not gone:                        # the first file hashed vanishes, and a newer build is current
+            gone.append(file)
+            save_index(index, path)
+            raise FileNotFoundError(2, "No such file or directory", str(file))
+        return real(file)
+
+    monkeypatch.setattr(manifest, "sha256_file", pruned_mid_read)
+    loaded = load_index(path, model=fake_embeddings.model_info)
+    assert gone and first in gone[0].parts
+    assert loaded.folder.name == read_manifest(path)[0].name != first
+    assert [p.text for p in loaded.passages] == [p.text for p in index.passages]

@@ -142,11 +142,15 @@ def verify_files(folder: Path, manifest: dict) -> None:
         path = folder / rel
         if ".." in Path(rel).parts:
             raise IndexCorruptError(folder / "manifest.json", f"lists a file outside the index: {rel!r}.")
-        if not path.is_file():
+        try:   # a file can go between two looks (a rebuild pruned the generation): an OSError is its absence
+            size = path.stat().st_size if path.is_file() else None
+            digest = sha256_file(path) if size == meta.get("bytes") else None
+        except OSError:
+            size = None
+        if size is None:
             raise IndexCorruptError(path, "is missing.")
-        size = path.stat().st_size
         if size != meta.get("bytes"):
             raise IndexCorruptError(path, f"has {size:,} bytes, but the manifest says {meta.get('bytes'):,} "
                                           "(truncated or replaced).")
-        if sha256_file(path) != meta.get("sha256"):
+        if digest != meta.get("sha256"):
             raise IndexCorruptError(path, "does not match its checksum in the manifest (edited or corrupted).")
