@@ -8,9 +8,9 @@ import numpy as np
 from qa.answering.extractive import ExtractiveReader
 from qa.answering.reader import Candidate
 from qa.answering.weights import SENTENCE_FEATURES, Weights
-from qa.eval import calibrate as cal
-from qa.eval import fitting
-from qa.eval.calibration import Dataset, far_questions, provenance
+from training import calibrate as cal
+from training import fitting
+from training.calibration import Dataset, far_questions, provenance
 from qa.eval.questions import Question
 from qa.eval.squad import squad_halves
 

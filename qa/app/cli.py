@@ -243,7 +243,7 @@ def calibrate(reader_kind, squad, questions, corpus_dir, work, seed, write):
     """Fit a reader's weights and abstention threshold on data (dev halves), check on the test halves."""
     from ..answering.readers import make_reader
     from ..answering.weights import Weights, calibration_file
-    from ..eval.calibration import run_calibration, save, set_dataset, squad_dataset
+    from training.calibration import run_calibration, save, set_dataset, squad_dataset
 
     missing = [str(p) for p in squad if not Path(p).is_file()]
     if missing:
@@ -274,7 +274,7 @@ def calibrate(reader_kind, squad, questions, corpus_dir, work, seed, write):
 @click.option("--write", is_flag=True, help="Also replace the shipped qa/answering/calibration/verifier.json.")
 def fit_verifier(squad, questions, corpus_dir, work, write):
     """Fit the written-answer verifier on made-up claims (dev halves), check it on the test halves."""
-    from ..eval.verifier_fit import fit_and_save
+    from training.verifier_fit import fit_and_save
 
     result = fit_and_save(squad, _setting(questions, "questions"), _setting(corpus_dir, "corpus"), Path(work), write,
                           command="qa " + " ".join(sys.argv[1:]), echo=lambda m: click.echo(m, err=True))

@@ -12,9 +12,9 @@ from dataclasses import replace
 
 import numpy as np
 
-from ..answering.extractive import answer_length, choose_sentences
-from ..answering.reader import MAX_ANSWER_CHARS
-from ..answering.weights import FEATURES, Weights
+from qa.answering.extractive import answer_length, choose_sentences
+from qa.answering.reader import MAX_ANSWER_CHARS
+from qa.answering.weights import FEATURES, Weights
 from .calibrate import (MAX_FALSE_ABSTAIN, MAX_MEDIAN_ANSWER_CHARS, RESTARTS, Sample, answer_matrix,
                         choose_threshold, mean_over_datasets, sample_weights, ranked, search_sentence_weights,
                         top1, weight_vector)

@@ -26,12 +26,12 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable
 
-from ..answering.weights import Weights, calibration_file
-from ..ingest.digest import sha256_file
+from qa.answering.weights import Weights, calibration_file
+from qa.ingest.digest import sha256_file
 from .calibrate import collect
 from .fitting import evaluate_weights, fit, trade_off
-from .questions import Question, load_questions, split_of
-from .squad import load_squad, squad_documents, squad_halves, write_corpus
+from qa.eval.questions import Question, load_questions, split_of
+from qa.eval.squad import load_squad, squad_documents, squad_halves, write_corpus
 
 HALVES = ("dev", "test")
 FAR_PER_DATASET = 150       # far unanswerable questions taken from each other data set, per half
@@ -78,7 +78,7 @@ def far_questions(datasets: list[Dataset], this: Dataset, half: str, limit: int 
 
 def gather(reader, datasets: list[Dataset], work: Path, echo: Callable[[str], None]) -> dict[str, list]:
     """Samples of every data set and half: answerable, close and far unanswerable questions."""
-    from ..app.api import Answerer
+    from qa.app.api import Answerer
 
     samples = {h: [] for h in HALVES}
     embeddings = None
