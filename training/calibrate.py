@@ -1,6 +1,6 @@
 """Fitting a reader's weights and its abstention threshold on data.
 
-``qa calibrate`` (see ``--help``; :mod:`qa.eval.calibration` gathers the data) writes
+``python -m training.calibrate_reader`` (see ``--help``; :mod:`training.calibration` gathers the data) writes
 ``calibration/<reader>.json``. A *sample* is one question asked of a corpus: the reader's
 candidate sentences with their features, which of them hold an acceptable answer, and
 whether the question is answerable. Each sample belongs to a *group* (``xquad-en/dev``,
