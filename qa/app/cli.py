@@ -205,13 +205,14 @@ def eval_command(questions, squad, corpus_dir, index_dir, out_dir, stock, limit,
     with --llm, the written answers too, beside the quoted ones."""
     from ..eval.report import markdown
     from ..eval.run import EvalConfig, run_evaluation
+    from .api import Answerer
 
     config = EvalConfig(questions=_setting(questions, "questions"), squad=squad,
                         corpus_dir=_setting(corpus_dir, "corpus"), index_dir=_setting(index_dir, "index"),
                         out_dir=out_dir, stock=stock, limit=limit, sample=sample, split=split, close=close,
                         extractive=extractive, llm=_setting(llm, "llm"))
     try:
-        report = run_evaluation(config, echo=lambda m: click.echo(m, err=True))
+        report = run_evaluation(config, echo=lambda m: click.echo(m, err=True), load=Answerer.from_corpus)
     except (QAError, ValueError, FileNotFoundError) as exc:
         click.echo(f"Error: {exc}", err=True)
         sys.exit(2)
