@@ -111,14 +111,44 @@ def test_the_checker_sees_a_wrong_import(tmp_path):
     assert qa_imports(source, module="qa.eval.run") == [("qa.app.api", True)]
 
 
-@pytest.mark.parametrize("root", ["qa", "tests", "benchmarks", "training"])
+FOLDERS = ["qa", "tests", "benchmarks", "training", "evaluation", "scripts"]
+# What each folder of the repository may import of the others (beside itself): the library none of them.
+MAY_IMPORT = {"qa": set(), "training": {"qa"}, "benchmarks": {"qa", "tests"},   # tests.support: shared helpers
+              "scripts": {"qa", "benchmarks"}, "evaluation": set(),            # check_questions: stdlib only
+              "tests": {"qa", "training"}}
+
+
+def folder_imports(path: Path) -> set[str]:
+    """The folders of this repository (:data:`FOLDERS`) that ``path`` imports, absolutely."""
+    out = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
+            [node.module or ""] if isinstance(node, ast.ImportFrom) and not node.level else []
+        out |= {n.split(".")[0] for n in names} & set(FOLDERS)
+    return out
+
+
+@pytest.mark.parametrize("root", FOLDERS)
+def test_folders_import_only_what_they_may(root):
+    wrong = {str(p.relative_to(ROOT)): sorted(bad) for p in modules(ROOT / root)
+             if (bad := folder_imports(p) - MAY_IMPORT[root] - {root})}
+    assert not wrong, f"{root}/ may import only {sorted(MAY_IMPORT[root])}: {wrong}"
+
+
+def test_the_folder_checker_sees_a_wrong_import(tmp_path):
+    (tmp_path / "x.py").write_text("import json\nfrom training.data import REPO\n\ndef f():\n    import qa.app\n",
+                                   encoding="utf-8")
+    assert folder_imports(tmp_path / "x.py") == {"training", "qa"}
+
+
+@pytest.mark.parametrize("root", FOLDERS)
 def test_modules_are_small(root):
     long = {str(p.relative_to(ROOT)): n for p in modules(ROOT / root)
             if (n := len(p.read_text(encoding="utf-8").splitlines())) > MAX_MODULE_LINES}
     assert not long, f"modules over {MAX_MODULE_LINES} lines: {long}"
 
 
-@pytest.mark.parametrize("root", ["qa", "tests", "benchmarks", "training"])
+@pytest.mark.parametrize("root", FOLDERS)
 def test_functions_are_small_or_say_why(root):
     long = []
     for path in modules(ROOT / root):
