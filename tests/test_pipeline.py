@@ -4,8 +4,6 @@ every value as an argument (the application reads the settings and hands them do
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from functools import partial
 
 import pytest
@@ -46,13 +44,6 @@ def test_the_answerer_is_a_pipeline_whose_values_come_from_the_settings(fake_bun
     assert fake_bundled.writer(PromptChatModel(reply=lambda messages: "x")).unverified == "mark"
     with pytest.raises(QuestionError, match="the limit is 20"):
         fake_bundled.ask("When did Iran launch its missile strike on Pakistan?")
-
-
-def test_importing_the_pipeline_or_the_evaluation_loads_no_part_of_the_application():
-    code = ("import sys, qa.pipeline, qa.eval.run, qa.eval.metrics, qa.eval.report; "
-            "print([m for m in sys.modules if m.startswith('qa.app')])")
-    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True).stdout
-    assert out.strip() == "[]"
 
 
 def test_the_evaluation_loads_its_answerer_with_the_function_it_is_given(fake_bundled, tmp_path):
