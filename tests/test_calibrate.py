@@ -14,6 +14,7 @@ from qa.answering.reader import Candidate
 from qa.answering.weights import SENTENCE_FEATURES, Weights
 from qa.eval.questions import Question
 from qa.eval.squad import squad_halves
+from tests.conftest import ROOT
 from training import calibrate as cal
 from training import fitting
 from training.calibration import Dataset, far_questions, provenance
@@ -140,3 +141,6 @@ def test_the_commands_refuse_a_missing_data_file_by_name(command, tmp_path, caps
     err = capsys.readouterr().err
     assert "nowhere.json" in err and "not found" in err and f"python -m training.{command}" in err
     assert not (tmp_path / "work").exists()
+    with pytest.raises(SystemExit) as exc:
+        main(["--squad", str(ROOT / "pyproject.toml"), "--questions", str(tmp_path / "none.jsonl")])
+    assert exc.value.code == 2 and f"question set not found: {tmp_path / 'none.jsonl'}" in capsys.readouterr().err

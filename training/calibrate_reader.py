@@ -44,6 +44,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     if missing:
         ap.error(f"SQuAD-format file(s) not found: {', '.join(missing)}; calibration reads the public QA data "
                  "in ../shared/datasets (training/README.md).")
+    if a.questions and not a.questions.is_file():
+        ap.error(f"question set not found: {a.questions}")
     return a
 
 

@@ -31,11 +31,14 @@ def parse_args(argv=None) -> argparse.Namespace:
     ap.add_argument("--corpus", type=Path, help="folder of documents of --questions (default: QA_CORPUS)")
     ap.add_argument("--work", type=Path, default=Path("eval-results/verifier"),
                     help="scratch folder for the corpora and indexes; the fit is written here too")
-    ap.add_argument("--write", action="store_true", help="also replace the shipped qa/answering/calibration/verifier.json")
+    ap.add_argument("--write", action="store_true",
+                    help="also replace the shipped qa/answering/calibration/verifier.json")
     a = ap.parse_args(argv)
     if not a.squad.is_file():
         ap.error(f"SQuAD-format file not found: {a.squad}; the verifier is fitted on the public QA data "
                  "in ../shared/datasets (training/README.md).")
+    if a.questions and not a.questions.is_file():
+        ap.error(f"question set not found: {a.questions}")
     return a
 
 
