@@ -26,26 +26,37 @@ def echo(message: str) -> None:
     print(message, file=sys.stderr)
 
 
+def add_data_options(ap: argparse.ArgumentParser, work: str, write: str) -> None:
+    """--questions, --corpus, --work (default ``work``) and --write (help ``write``): both commands'."""
+    ap.add_argument("--questions", type=Path,
+                    help="JSONL question set over --corpus; only its dev split is fitted on (default: QA_QUESTIONS)")
+    ap.add_argument("--corpus", type=Path, help="folder of documents of --questions (default: QA_CORPUS)")
+    ap.add_argument("--work", type=Path, default=Path(work),
+                    help="scratch folder for the corpora and indexes; the fit is written here too")
+    ap.add_argument("--write", action="store_true", help=write)
+
+
+def check_inputs(ap: argparse.ArgumentParser, squad: list[Path], questions: Path | None) -> None:
+    """Exit 2, naming them, when a SQuAD-format file or the question set given is not there."""
+    missing = [str(p) for p in squad if not p.is_file()]
+    if missing:
+        ap.error(f"SQuAD-format file(s) not found: {', '.join(missing)}; the fits read the public QA data "
+                 "in ../shared/datasets (training/README.md).")
+    if questions and not questions.is_file():
+        ap.error(f"question set not found: {questions}")
+
+
 def parse_args(argv=None) -> argparse.Namespace:
     ap = argparse.ArgumentParser(prog=PROG, description=__doc__.split("\n\n")[0])
     ap.add_argument("--reader", choices=["span", "extractive"], default="span", help="whose weights to fit")
     ap.add_argument("--squad", type=Path, action="append",
                     help="a SQuAD-format file, split by article into dev (fit) and test halves; repeat the option "
                          f"(default: {DEFAULT_DATA / 'xquad-en.json'} and {DEFAULT_DATA / 'eval' / 'covidqa.json'})")
-    ap.add_argument("--questions", type=Path, help="JSONL question set over --corpus (default: QA_QUESTIONS)")
-    ap.add_argument("--corpus", type=Path, help="folder of documents of --questions (default: QA_CORPUS)")
-    ap.add_argument("--work", type=Path, default=Path("eval-results/calibration"),
-                    help="scratch folder for the corpora, indexes and the fitted file")
     ap.add_argument("--seed", type=int, default=0, help="seed of the random search")
-    ap.add_argument("--write", action="store_true", help="replace the shipped calibration file too")
+    add_data_options(ap, "eval-results/calibration", "replace the shipped calibration file too")
     a = ap.parse_args(argv)
     a.squad = a.squad or [DEFAULT_DATA / "xquad-en.json", DEFAULT_DATA / "eval" / "covidqa.json"]
-    missing = [str(p) for p in a.squad if not p.is_file()]
-    if missing:
-        ap.error(f"SQuAD-format file(s) not found: {', '.join(missing)}; calibration reads the public QA data "
-                 "in ../shared/datasets (training/README.md).")
-    if a.questions and not a.questions.is_file():
-        ap.error(f"question set not found: {a.questions}")
+    check_inputs(ap, a.squad, a.questions)
     return a
 
 

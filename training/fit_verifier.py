@@ -15,7 +15,7 @@ from pathlib import Path
 
 from qa.settings import Settings
 
-from .calibrate_reader import echo
+from .calibrate_reader import add_data_options, check_inputs, echo
 from .data import DEFAULT_DATA
 from .provenance import command
 
@@ -26,19 +26,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     ap = argparse.ArgumentParser(prog=PROG, description=__doc__.split("\n\n")[0])
     ap.add_argument("--squad", type=Path, default=DEFAULT_DATA / "xquad-en.json",
                     help="SQuAD-format file, split by article into dev (fit) and test (check) halves")
-    ap.add_argument("--questions", type=Path,
-                    help="JSONL set over --corpus; only its dev split is fitted on (default: QA_QUESTIONS)")
-    ap.add_argument("--corpus", type=Path, help="folder of documents of --questions (default: QA_CORPUS)")
-    ap.add_argument("--work", type=Path, default=Path("eval-results/verifier"),
-                    help="scratch folder for the corpora and indexes; the fit is written here too")
-    ap.add_argument("--write", action="store_true",
-                    help="also replace the shipped qa/answering/calibration/verifier.json")
+    add_data_options(ap, "eval-results/verifier", "also replace the shipped qa/answering/calibration/verifier.json")
     a = ap.parse_args(argv)
-    if not a.squad.is_file():
-        ap.error(f"SQuAD-format file not found: {a.squad}; the verifier is fitted on the public QA data "
-                 "in ../shared/datasets (training/README.md).")
-    if a.questions and not a.questions.is_file():
-        ap.error(f"question set not found: {a.questions}")
+    check_inputs(ap, [a.squad], a.questions)
     return a
 
 
