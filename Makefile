@@ -5,7 +5,7 @@ PY := .venv/bin/python
 SHARED := ../shared/datasets
 XQUAD := $(SHARED)/xquad-en.json
 
-.PHONY: run test test-fast setup bench eval index results calibrate train-reader
+.PHONY: run test test-fast setup bench eval index results calibrate fit-verifier train-reader
 
 setup:
 	@bash scripts/setup.sh
@@ -33,7 +33,7 @@ bench: setup
 	$(PY) scripts/readme_tables.py
 
 # qa eval on the bundled set, XQuAD (trained on by the span reader), COVID-QA and PolicyQA (held out), the public
-# sets on their test halves (by article; `qa calibrate` fits on the dev halves), 600 of PolicyQA's spread over it (by a hash of their ids);
+# sets on their test halves (by article; `make calibrate` fits on the dev halves), 600 of PolicyQA's spread over it (by a hash of their ids);
 # the bundled set's summary (numbers only) goes to docs/results/, the public sets' stay in eval-results/ (made from
 # ../shared/datasets, never kept in the repository), and the tables of docs/evaluation.md are rewritten from both. COVID-QA takes the longest (98 papers).
 results: setup
@@ -47,9 +47,14 @@ results: setup
 
 # Fit the span reader's weights again (XQuAD, COVID-QA and the bundled set; dev halves) into
 # eval-results/calibration/span.json and say whether they match the shipped ones;
-# `.venv/bin/python -m qa calibrate --write` replaces qa/answering/calibration/span.json.
+# make calibrate ARGS=--write replaces qa/answering/calibration/span.json (training/calibrate_reader.py).
 calibrate: setup
-	$(PY) -m qa calibrate
+	$(PY) -m training.calibrate_reader $(ARGS)
+
+# Fit the written-answer verifier again (XQuAD and the bundled set; dev halves) into eval-results/verifier/;
+# make fit-verifier ARGS=--write replaces qa/answering/calibration/verifier.json (training/fit_verifier.py).
+fit-verifier: setup
+	$(PY) -m training.fit_verifier $(ARGS)
 
 # Rebuild the span reader from ../shared/datasets (training/README.md), e.g. make train-reader ARGS="--out /tmp/reader"
 train-reader: setup

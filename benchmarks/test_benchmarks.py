@@ -60,6 +60,7 @@ def tiny(tmp_path):
     return gen, docs, corpus_dir
 
 
+@pytest.mark.slow   # runs the benchmark end to end on a tiny corpus
 def test_scale_build_probe_and_incremental_on_a_tiny_corpus(tiny, tmp_path):
     gen, docs, corpus_dir = tiny
     emb = scale_build.TimedEmbeddings(HashEmbeddings())
@@ -104,6 +105,7 @@ def test_recall_sweep_counts_ties_and_lookup_embeddings():
     assert np.allclose(got[0], vectors[1]) and lookup.missing == 1
 
 
+@pytest.mark.slow   # runs the benchmark end to end on a tiny corpus
 def test_run_compares_the_two_systems_on_a_tiny_corpus(tiny, tmp_path):
     pytest.importorskip("langchain_community")
     pytest.importorskip("langchain_text_splitters")
@@ -153,6 +155,7 @@ def test_cold_ui_polls_until_the_server_answers(tmp_path):
     assert len(out["times_s"]) == 2 and out["median_s"] >= 0.3
 
 
+@pytest.mark.slow   # runs the benchmark end to end on a tiny corpus
 def test_scale_milvus_builds_probes_and_reports_on_a_tiny_corpus(tiny, tmp_path):
     pytest.importorskip("milvus_lite")
     from benchmarks import scale_milvus, scale_milvus_probe

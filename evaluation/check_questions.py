@@ -1,18 +1,21 @@
 #!/usr/bin/env python3
 """Validate evaluation/questions.jsonl against the source article.
 
-Run from the repository root:  python3 evaluation/check_questions.py
-Exits non-zero (listing every problem) if the question set is invalid.
-Stdlib only.
+    python3 evaluation/check_questions.py [--questions FILE] [--article FILE]
+
+Defaults: this folder's questions.jsonl and the bundled corpus's article (paths from this
+file's place in the repository, not the working directory). Exits non-zero (listing every
+problem) if the question set is invalid. Stdlib only.
 """
+import argparse
 import json
-import os
 import sys
 from collections import Counter
+from pathlib import Path
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-QUESTIONS = os.path.join(HERE, "questions.jsonl")
-ARTICLE = "/work/shared/corpus/iran-pakistan-relations.txt"
+HERE = Path(__file__).resolve().parent
+QUESTIONS = HERE / "questions.jsonl"
+ARTICLE = HERE.parent / "corpus" / "iran-pakistan-relations.txt"
 
 ALLOWED_TYPES = {"date", "number", "name", "place", "fact", "paraphrase", "list",
                  "why", "how", "followup", "unanswerable"}
@@ -38,22 +41,10 @@ def normalise(s):
              .lower())
 
 
-def main():
-    problems = []
-    try:
-        article = open(ARTICLE, encoding="utf-8").read()
-    except OSError as e:
-        print(f"cannot read article {ARTICLE}: {e}")
-        return 2
-    norm_article = normalise(article)
-
+def read_items(path, problems):
+    """``(line number, object)`` of every JSON object line of ``path``; anything else is a problem."""
     items = []
-    try:
-        fh = open(QUESTIONS, encoding="utf-8")
-    except OSError as e:
-        print(f"cannot read {QUESTIONS}: {e}")
-        return 2
-    with fh:
+    with open(path, encoding="utf-8") as fh:
         for lineno, line in enumerate(fh, 1):
             if not line.strip():
                 problems.append(f"line {lineno}: empty line")
@@ -67,97 +58,113 @@ def main():
                 problems.append(f"line {lineno}: not a JSON object")
                 continue
             items.append((lineno, obj))
+    return items
 
-    ids = Counter()
-    types = Counter()
-    evidence_offsets = []  # (type, offset) for coverage summary
+
+def check_fields(where, q, problems):
+    """Are the required fields there, of their types (and no unknown ones)?"""
+    ok = True
+    for field, ftype in REQUIRED.items():
+        if field not in q:
+            problems.append(f"{where}: missing field '{field}'")
+            ok = False
+        elif not isinstance(q[field], ftype):
+            problems.append(f"{where}: field '{field}' must be {ftype.__name__}")
+            ok = False
+    extra = set(q) - set(REQUIRED) - {"history"}
+    if extra:
+        problems.append(f"{where}: unexpected fields {sorted(extra)}")
+    return ok
+
+
+def check_history(where, q, problems):
+    """history: only for follow-ups, a list of [question, answer] string pairs."""
+    if "history" in q:
+        h = q["history"]
+        if q["type"] != "followup":
+            problems.append(f"{where}: 'history' present on non-followup question")
+        if not (isinstance(h, list) and h and all(
+                isinstance(p, list) and len(p) == 2
+                and all(isinstance(x, str) and x.strip() for x in p) for p in h)):
+            problems.append(f"{where}: history must be a non-empty list of "
+                            "[question, answer] string pairs")
+    elif q["type"] == "followup":
+        problems.append(f"{where}: followup question without history")
+
+
+def check_evidence(where, q, article, problems):
+    """An answerable question's evidence and answers against the article; the evidence's offset or None."""
+    if not q["answers"]:
+        problems.append(f"{where}: answerable question has no answers")
+    ev = q["evidence"]
+    if not ev.strip():
+        problems.append(f"{where}: empty evidence")
+        return None
+    if len(ev) > MAX_EVIDENCE_CHARS:
+        problems.append(f"{where}: evidence longer than {MAX_EVIDENCE_CHARS} chars ({len(ev)})")
+    norm_article, norm_ev = normalise(article), normalise(ev)
+    pos = article.find(ev)
+    if pos < 0:
+        hint = " (matches only after normalisation)" if norm_ev in norm_article else ""
+        problems.append(f"{where}: evidence is not an exact substring of the article{hint}")
+    for a in q["answers"]:
+        na = normalise(a)
+        if na not in norm_article:
+            problems.append(f"{where}: answer {a!r} not found in article")
+        if na not in norm_ev:
+            problems.append(f"{where}: answer {a!r} not found in its evidence")
+    return pos if pos >= 0 else None
+
+
+def check_question(where, q, article, problems):
+    """Every check of one question whose fields are well-formed; its evidence's offset or None."""
+    if q["type"] not in ALLOWED_TYPES:
+        problems.append(f"{where}: type '{q['type']}' not allowed")
+    if not q["question"].strip():
+        problems.append(f"{where}: empty question")
+    if not all(isinstance(a, str) and a.strip() for a in q["answers"]):
+        problems.append(f"{where}: answers must be non-empty strings")
+        return None
+    check_history(where, q, problems)
+    if q["type"] == "unanswerable":
+        if q["answers"] != []:
+            problems.append(f"{where}: unanswerable question must have answers == []")
+        if q["evidence"] != "":
+            problems.append(f"{where}: unanswerable question must have evidence == \"\"")
+        return None
+    return check_evidence(where, q, article, problems)
+
+
+def check_set(items, article, problems):
+    """``(ids, types, [(type, evidence offset)])`` of the well-formed questions, each checked."""
+    ids, types, evidence_offsets = Counter(), Counter(), []
     for lineno, q in items:
         where = f"line {lineno} ({q.get('id', '?')})"
-        ok = True
-        for field, ftype in REQUIRED.items():
-            if field not in q:
-                problems.append(f"{where}: missing field '{field}'")
-                ok = False
-            elif not isinstance(q[field], ftype):
-                problems.append(f"{where}: field '{field}' must be {ftype.__name__}")
-                ok = False
-        extra = set(q) - set(REQUIRED) - {"history"}
-        if extra:
-            problems.append(f"{where}: unexpected fields {sorted(extra)}")
-        if not ok:
+        if not check_fields(where, q, problems):
             continue
         ids[q["id"]] += 1
-        qtype = q["type"]
-        types[qtype] += 1
-        if qtype not in ALLOWED_TYPES:
-            problems.append(f"{where}: type '{qtype}' not allowed")
-        if not q["question"].strip():
-            problems.append(f"{where}: empty question")
-        if not all(isinstance(a, str) and a.strip() for a in q["answers"]):
-            problems.append(f"{where}: answers must be non-empty strings")
-            continue
-
-        # history: only for follow-ups, list of [question, answer] string pairs
-        if "history" in q:
-            h = q["history"]
-            if qtype != "followup":
-                problems.append(f"{where}: 'history' present on non-followup question")
-            if not (isinstance(h, list) and h and all(
-                    isinstance(p, list) and len(p) == 2
-                    and all(isinstance(x, str) and x.strip() for x in p) for p in h)):
-                problems.append(f"{where}: history must be a non-empty list of "
-                                "[question, answer] string pairs")
-        elif qtype == "followup":
-            problems.append(f"{where}: followup question without history")
-
-        if qtype == "unanswerable":
-            if q["answers"] != []:
-                problems.append(f"{where}: unanswerable question must have answers == []")
-            if q["evidence"] != "":
-                problems.append(f"{where}: unanswerable question must have evidence == \"\"")
-            continue
-
-        # answerable
-        if not q["answers"]:
-            problems.append(f"{where}: answerable question has no answers")
-        ev = q["evidence"]
-        if not ev.strip():
-            problems.append(f"{where}: empty evidence")
-            continue
-        if len(ev) > MAX_EVIDENCE_CHARS:
-            problems.append(f"{where}: evidence longer than {MAX_EVIDENCE_CHARS} chars ({len(ev)})")
-        pos = article.find(ev)
-        if pos < 0:
-            hint = " (matches only after normalisation)" if normalise(ev) in norm_article else ""
-            problems.append(f"{where}: evidence is not an exact substring of the article{hint}")
-        else:
-            evidence_offsets.append((qtype, pos))
-        norm_ev = normalise(ev)
-        for a in q["answers"]:
-            na = normalise(a)
-            if na not in norm_article:
-                problems.append(f"{where}: answer {a!r} not found in article")
-            if na not in norm_ev:
-                problems.append(f"{where}: answer {a!r} not found in its evidence")
-
+        types[q["type"]] += 1
+        pos = check_question(where, q, article, problems)
+        if pos is not None:
+            evidence_offsets.append((q["type"], pos))
     for qid, n in ids.items():
         if n > 1:
             problems.append(f"duplicate id {qid!r} ({n} times)")
+    return types, evidence_offsets
 
+
+def summarise(questions, types, evidence_offsets, article, problems):
+    """Print the counts by type, the minimums and the article's coverage; add what falls short."""
     total = sum(types.values())
     if total < MIN_TOTAL:
         problems.append(f"only {total} questions, need at least {MIN_TOTAL}")
-    for label, tset, minimum in MINIMUMS:
-        n = sum(types[t] for t in tset)
-        if n < minimum:
-            problems.append(f"only {n} {label} questions, need at least {minimum}")
-
-    # summary
-    print(f"{total} questions in {QUESTIONS}")
+    print(f"{total} questions in {questions}")
     for t in sorted(ALLOWED_TYPES | set(types)):
         print(f"  {t:13s} {types[t]:3d}")
     for label, tset, minimum in MINIMUMS:
         n = sum(types[t] for t in tset)
+        if n < minimum:
+            problems.append(f"only {n} {label} questions, need at least {minimum}")
         print(f"  [{'ok' if n >= minimum else 'FAIL'}] {label}: {n} (min {minimum})")
     # coverage of the article by fact-style evidence, in fifths of the text
     fifths = Counter(min(4, pos * 5 // len(article))
@@ -167,6 +174,21 @@ def main():
     if any(fifths[i] == 0 for i in range(5)):
         problems.append("fact-style questions do not cover every fifth of the article")
 
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--questions", type=Path, default=QUESTIONS, help="JSONL question set (default: %(default)s)")
+    ap.add_argument("--article", type=Path, default=ARTICLE, help="the article it asks about (default: %(default)s)")
+    a = ap.parse_args(argv)
+    problems = []
+    try:
+        article = a.article.read_text(encoding="utf-8")
+        items = read_items(a.questions, problems)
+    except OSError as e:
+        print(f"cannot read {e.filename}: {e.strerror}")
+        return 2
+    types, evidence_offsets = check_set(items, article, problems)
+    summarise(a.questions, types, evidence_offsets, article, problems)
     if problems:
         print(f"\n{len(problems)} problem(s):")
         for p in problems:

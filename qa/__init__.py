@@ -6,8 +6,8 @@
 
 The pipeline's stages are subpackages, each importing only the ones before it:
 :mod:`qa.ingest` (documents, passages) -> :mod:`qa.search` (index, retriever) ->
-:mod:`qa.answering` (readers, ``Answer``) -> :mod:`qa.app` (API, CLI, chat window);
-:mod:`qa.eval` scores them. Settings: :mod:`qa.settings`; errors: :mod:`qa.errors`.
+:mod:`qa.answering` (readers, ``Answer``) -> :mod:`qa.pipeline` (the stages assembled) ->
+:mod:`qa.app` (API, CLI, chat window; the settings are read here); :mod:`qa.eval` scores them. Settings: :mod:`qa.settings`; errors: :mod:`qa.errors`.
 
 Heavy parts (LangChain, FAISS, the model) load on first use, not on ``import qa``.
 """

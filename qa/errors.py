@@ -87,6 +87,17 @@ class ModelError(QAError):
     """The embedding model (or an optional dependency) is not available."""
 
 
+class MissingExtraError(ModelError):
+    """An optional part of ``qa`` needs a package its extra installs, and it is not installed.
+    ``extra`` names the extra (``formats``, ``ui``, ``eval``, ``llm``, ``gguf``, ``milvus``, ...),
+    ``module`` the module that is missing; the hint is the pip command (:func:`qa.extras.require`)."""
+
+    def __init__(self, needed_for: str, extra: str, module: str):
+        self.extra, self.module = extra, module
+        super().__init__(f"{needed_for} needs the {extra} extra ({module} is not installed).",
+                         hint=f"Install the {extra} extra: pip install 'qa[{extra}]'")
+
+
 class StoreError(QAError):
     """The vector database named by ``QA_STORE`` could not be reached, did not answer in time,
     or refused a request. ``store`` names it as people see it, never with credentials."""

@@ -9,12 +9,11 @@
 * ``types``: accuracy by question type on the bundled set, from its report;
 * ``calibration``: how the fitted span reader does on the halves it was fitted on and on the
   held-out halves, and the threshold trade-off, from the report inside
-  ``qa/answering/calibration/span.json`` (written by ``qa calibrate``);
+  ``qa/answering/calibration/span.json`` (written by ``make calibrate``);
 * ``verifier``: how the written-answer verifier keeps supported claims and passes fabricated ones on
   the halves it was fitted on and the held-out halves, from the report inside
-  ``qa/answering/calibration/verifier.json`` (written by ``qa fit-verifier``);
-* ``bench``: ``make bench`` (this project beside the stock recipe, one run), from
-  ``docs/results/bench.json``;
+  ``qa/answering/calibration/verifier.json`` (written by ``make fit-verifier``);
+* ``bench``: ``make bench`` (this project beside the stock recipe, one run), ``docs/results/bench.json``;
 * ``settings``: every ``QA_*`` variable, from :func:`qa.settings.variables`.
 
 Each table sits between ``<!-- begin: NAME (scripts/readme_tables.py) -->`` and
@@ -30,15 +29,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import sys
 from pathlib import Path
 
-ROOT_DIR = Path(__file__).resolve().parent.parent
-if str(ROOT_DIR) not in sys.path:
-    sys.path.insert(0, str(ROOT_DIR))   # benchmarks/ and qa/ from this checkout
-
 ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))   # benchmarks/ and qa/ from this checkout
+
+from scripts.marked_blocks import update_pages  # noqa: E402  (after the checkout is on the path)
 BUNDLED = "bundled"
 PUBLIC = [("xquad-en", "XQuAD-en"), ("covidqa", "COVID-QA"), ("policyqa-test", "PolicyQA (test)")]
 SYSTEMS = [("qa", "**qa** (span reader)"), ("extractive", "extractive reader"), ("stock", "stock recipe")]
@@ -237,45 +235,6 @@ def tables(results: Path, evals: Path) -> dict[str, str]:
     public = public_summaries(evals)
     if public:
         out["public"] = public_table(public)
-    return out
-
-
-def block(name: str) -> re.Pattern:
-    return re.compile(rf"(<!-- begin: {name} \(scripts/readme_tables.py\) -->\n)(.*?)(<!-- end: {name} -->)", re.S)
-
-
-def pages(root: Path) -> list[Path]:
-    """The Markdown pages that may hold generated tables: README.md and docs/*.md under ``root``."""
-    return [root / "README.md", *sorted((root / "docs").glob("*.md"))]
-
-
-def update(page: str, generated: dict[str, str]) -> tuple[str, list[str], list[str]]:
-    """``page`` with every table it holds replaced, the names of those it holds, and of those that changed."""
-    held, changed = [], []
-    for name, text in generated.items():
-        match = block(name).search(page)
-        if match is None:
-            continue
-        held.append(name)
-        if match.group(2) != text + "\n":
-            changed.append(name)
-            page = page[:match.start(2)] + text + "\n" + page[match.end(2):]
-    return page, held, changed
-
-
-def update_pages(root: Path, generated: dict[str, str]) -> dict[Path, tuple[str, list[str]]]:
-    """Each page of ``root`` that holds a table: its new text and the tables that changed there.
-    A table that no page holds is an error naming it."""
-    out, held = {}, set()
-    for path in pages(root):
-        text, names, changed = update(path.read_text(encoding="utf-8"), generated)
-        held.update(names)
-        if names:
-            out[path] = (text, changed)
-    missing = sorted(set(generated) - held)
-    if missing:
-        raise SystemExit(f"no page of {root} (README.md, docs/*.md) has the block of {', '.join(missing)}: "
-                         "add its begin and end markers where it goes.")
     return out
 
 

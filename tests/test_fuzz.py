@@ -1,7 +1,8 @@
 """Randomized tests (Hypothesis) of the invariants every answer keeps
 (:mod:`tests.support.invariants`), whatever the question and whatever the documents hold.
 
-Most examples use the fast hash embeddings; a few use the real model (``slow``).
+The fast tier asks the extractive reader over the hash embeddings; the span reader (its ONNX
+model on every question) and the real embedding model are ``slow``.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
+from qa.answering.extractive import ExtractiveReader
 from qa.answering.readers import make_reader
 from qa.app.api import Answerer
 from qa.errors import CorpusError, QuestionError
@@ -66,8 +68,9 @@ def span_reader():
     return make_reader()
 
 
-def answerer_for(docs, embeddings) -> Answerer | None:
-    """An Answerer over ``docs`` (texts written as UTF-8 files), or None when none is usable."""
+def answerer_for(docs, embeddings, reader=None) -> Answerer | None:
+    """An Answerer over ``docs`` (texts written as UTF-8 files), with ``reader`` (default: the span
+    reader), or None when none is usable."""
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         for i, (text, suffix) in enumerate(docs):
@@ -77,7 +80,7 @@ def answerer_for(docs, embeddings) -> Answerer | None:
         except CorpusError as exc:
             assert "No usable documents" in str(exc)
             return None
-    return Answerer(build_index(corpus, embeddings)[0], embeddings, reader=span_reader())
+    return Answerer(build_index(corpus, embeddings)[0], embeddings, reader=reader or span_reader())
 
 
 def sentence_questions(bot: Answerer, data) -> list[str]:
@@ -93,11 +96,8 @@ def sentence_questions(bot: Answerer, data) -> list[str]:
 
 # --- tests ---------------------------------------------------------------------------------
 
-@settings(max_examples=30, **FUZZ)   # each example runs the span model on up to 6 questions
-@given(docs=documents, questions=st.lists(question, min_size=1, max_size=4), data=st.data())
-def test_invariants_hold_for_random_documents_and_questions(docs, questions, data):
-    emb = HashEmbeddings()
-    bot = answerer_for(docs, emb)
+def check_random_documents(docs, questions, data, reader=None):
+    bot = answerer_for(docs, HashEmbeddings(), reader)
     assume(bot is not None)
     for doc in bot.index.documents:
         assert "\r" not in doc.text
@@ -107,14 +107,44 @@ def test_invariants_hold_for_random_documents_and_questions(docs, questions, dat
         ask_checked(bot, q)
 
 
-@settings(max_examples=150, **FUZZ)
-@given(q=question, history=st.lists(st.tuples(question, st.text(max_size=50)), max_size=3))
-def test_invariants_hold_for_random_questions_on_the_bundled_corpus(fake_bundled, q, history):
+@settings(max_examples=10, **FUZZ)   # each example builds an index; the slow one below tries 30
+@given(docs=documents, questions=st.lists(question, min_size=1, max_size=4), data=st.data())
+def test_invariants_hold_for_random_documents_and_questions(docs, questions, data):
+    check_random_documents(docs, questions, data, ExtractiveReader())
+
+
+@pytest.mark.slow
+@settings(max_examples=30, **FUZZ)   # each example runs the span model on up to 6 questions
+@given(docs=documents, questions=st.lists(question, min_size=1, max_size=4), data=st.data())
+def test_invariants_hold_for_random_documents_and_questions_with_the_span_reader(docs, questions, data):
+    check_random_documents(docs, questions, data)
+
+
+@pytest.fixture(scope="module")
+def extractive_bundled(fake_bundled):
+    """The bundled corpus's fake index, answered by the extractive reader."""
+    return Answerer(fake_bundled.index, fake_bundled.embeddings, reader=ExtractiveReader())
+
+
+def check_random_question(bot, q, history):
     try:
-        answer = fake_bundled.ask(q, history=history)
+        answer = bot.ask(q, history=history)
     except QuestionError:
         return
-    check_answer(fake_bundled, answer)
+    check_answer(bot, answer)
+
+
+@settings(max_examples=150, **FUZZ)
+@given(q=question, history=st.lists(st.tuples(question, st.text(max_size=50)), max_size=3))
+def test_invariants_hold_for_random_questions_on_the_bundled_corpus(extractive_bundled, q, history):
+    check_random_question(extractive_bundled, q, history)
+
+
+@pytest.mark.slow
+@settings(max_examples=150, **FUZZ)
+@given(q=question, history=st.lists(st.tuples(question, st.text(max_size=50)), max_size=3))
+def test_invariants_hold_for_random_questions_on_the_bundled_corpus_with_the_span_reader(fake_bundled, q, history):
+    check_random_question(fake_bundled, q, history)
 
 
 def test_typographic_text_is_answered_with_true_offsets(fake_embeddings):

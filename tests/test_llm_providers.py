@@ -10,7 +10,7 @@ import pytest
 
 from qa.answering.chat_model import load_chat_model
 from qa.answering.gguf import gguf_file
-from qa.errors import ConfigError, ModelError
+from qa.errors import ConfigError, MissingExtraError, ModelError
 from tests.conftest import ROOT
 from tests.support.llm import BIRDS
 
@@ -42,8 +42,9 @@ def test_a_missing_provider_package_names_the_extra(monkeypatch):
     monkeypatch.setitem(sys.modules, "langchain_ollama", None)        # as if not installed
     with pytest.raises(ModelError) as err:
         load_chat_model("ollama:llama3.2")
-    assert "needs the langchain-ollama package" in str(err.value)
-    assert err.value.hint == "Install the ollama extra: `pip install 'qa[ollama]'`." and "-e" not in err.value.hint
+    assert "needs the ollama extra (langchain-ollama is not installed)" in str(err.value)
+    assert err.value.hint == "Install the ollama extra: pip install 'qa[ollama]'" and "-e" not in err.value.hint
+    assert isinstance(err.value, MissingExtraError) and err.value.extra == "ollama"
 
 
 def test_a_provider_without_an_extra_names_its_package(monkeypatch):
@@ -56,7 +57,7 @@ def test_a_provider_without_an_extra_names_its_package(monkeypatch):
 
 def test_without_langchain_the_error_names_the_llm_extra(monkeypatch):
     monkeypatch.setitem(sys.modules, "langchain.chat_models", None)
-    with pytest.raises(ModelError, match="langchain` package") as err:
+    with pytest.raises(MissingExtraError, match=r"needs the llm extra \(langchain is not installed\)") as err:
         load_chat_model("ollama:llama3.2")
     assert "qa[llm]" in err.value.hint
 

@@ -22,6 +22,8 @@ from tests.conftest import CORPUS, SMALL_DOCS  # noqa: E402
 from tests.support.fakes import HashEmbeddings  # noqa: E402
 from tests.support.milvus import lite_release, lite_store, same_ranking  # noqa: E402
 
+pytestmark = pytest.mark.slow   # each test runs a Milvus Lite engine (a server process)
+
 QUESTIONS = ["Which birds use tools?", "What can ravens mimic?", "When do owls hunt?", "How sharp is their hearing?"]
 
 

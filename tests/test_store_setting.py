@@ -111,5 +111,6 @@ except ModelError as exc:
 """
     out = run_python(code)
     assert out.returncode == 0, out.stderr
-    assert "Milvus support is not installed" in out.stdout and "pip install 'qa[milvus]'" in out.stdout
+    assert "needs the milvus extra (pymilvus is not installed)" in out.stdout
+    assert "Install the milvus extra: pip install 'qa[milvus]'" in out.stdout
     assert "-e" not in out.stdout.split("pip install")[1]

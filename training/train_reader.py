@@ -187,10 +187,11 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 
 def main(argv=None) -> Path:
+    a = parse_args(argv)
+    files = data.training_files(data.data_dir(a.data))   # a missing data folder is said before torch loads
     import torch
     import transformers
 
-    a = parse_args(argv)
     if a.threads:
         torch.set_num_threads(a.threads)
     device = "cuda" if torch.cuda.is_available() else "cpu"
@@ -200,7 +201,6 @@ def main(argv=None) -> Path:
                  transformers=transformers.__version__, init=str(a.init or ""),
                  init_sha256=provenance.fingerprint(a.init) if a.init else "",
                  base_sha256=provenance.fingerprint(a.base) if a.base and not a.init else "")
-    files = data.training_files(data.data_dir(a.data))
     rng = random.Random(a.seed)
     pool = mix.limit([r for f in files for r in data.load(f)], a.limit, rng)
     m = mix.build(pool, rng, a.sample, a.synthetic, a.kinds.split(","), a.close, a.close_kinds.split(","))

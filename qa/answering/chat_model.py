@@ -18,6 +18,7 @@ import importlib
 import re
 
 from ..errors import ConfigError, ModelError
+from ..extras import missing, require
 
 # provider -> the extra of this package that installs its LangChain integration, and that integration's module
 PROVIDER_EXTRAS = {"ollama": "ollama", "openai": "openai", "gguf": "gguf"}
@@ -39,24 +40,19 @@ def _provider_kwargs(provider: str, timeout_s: float | None) -> dict:
 
 
 def _init_chat_model():
-    """LangChain's ``init_chat_model``, or :class:`ModelError` naming the extra to install."""
-    try:
-        from langchain.chat_models import init_chat_model
-    except ImportError:
-        raise ModelError("Written answers need LangChain's `langchain` package, which is not installed.",
-                         hint="Install the llm extra: `pip install 'qa[llm]'`.") from None
-    return init_chat_model
+    """LangChain's ``init_chat_model``, or :class:`~qa.errors.MissingExtraError` naming the llm extra."""
+    return require("llm", "langchain.chat_models", needed_for="Written answers").init_chat_model
 
 
 def missing_provider(provider: str, exc: ImportError) -> ModelError:
     """The error for a provider whose LangChain package is not installed."""
     found = _PACKAGE.search(str(exc))
     package = found.group(1) if found else f"langchain-{provider.replace('_', '-')}"
-    extra = PROVIDER_EXTRAS.get(provider)
-    hint = (f"Install the {extra} extra: `pip install 'qa[{extra}]'`." if extra
-            else f"Install it: `pip install {package}`.")
-    return ModelError(f"The chat model provider {provider!r} needs the {package} package, which is not installed.",
-                      hint=hint)
+    needed_for = f"The chat model provider {provider!r}"
+    if provider in PROVIDER_EXTRAS:
+        return missing(PROVIDER_EXTRAS[provider], package, needed_for)
+    return ModelError(f"{needed_for} needs the {package} package, which is not installed.",
+                      hint=f"Install it: `pip install {package}`.")
 
 
 def parse_spec(spec: str) -> tuple[str, str]:

@@ -18,7 +18,7 @@ a pronoun or a connective such as "As a result", which lean on it), citing
 the passages. ``confidence`` is a logistic function of the best sentence's
 score and a few answer-level signals (:func:`answer_features`); below the
 threshold the reader abstains. Every weight and the threshold are fitted on
-data by ``qa calibrate`` (:mod:`qa.answering.weights`).
+data by ``python -m training.calibrate_reader`` (:mod:`qa.answering.weights`).
 
     >>> from langchain_core.documents import Document
     >>> from qa.search.hits import SentenceHit
@@ -111,7 +111,7 @@ def answer_features(question: str, ranked: list[Candidate], passages: list[Docum
 
 def ranked_features(ranked: list[Candidate], typed: float, top: dict) -> dict:
     """:func:`answer_features` from its parts (``top``: the top passage's metadata);
-    ``qa calibrate`` uses it on stored candidates."""
+    ``python -m training.calibrate_reader`` uses it on stored candidates."""
     best = ranked[0]
     return {"score": best.score, "cosine": best.features["cosine"], "overlap": best.features["overlap"],
             "typed": typed, "type_missing": typed * (1.0 - best.features["has_type"]),
@@ -155,7 +155,7 @@ class ExtractiveReader(Reader):
     features in :meth:`candidates` and :meth:`answer_features`, and the exact phrase in :meth:`compose`)."""
 
     kind = "extractive"
-    ranked_features = staticmethod(ranked_features)   # answer features of stored candidates (``qa calibrate``)
+    ranked_features = staticmethod(ranked_features)   # answer features of stored candidates (calibration)
 
     def __init__(self, weights: Weights | None = None, max_chars: int = MAX_ANSWER_CHARS):
         self.weights = weights or default_weights(self.kind)

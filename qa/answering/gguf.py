@@ -22,6 +22,7 @@ import threading
 from pathlib import Path
 
 from ..errors import ModelError
+from ..extras import require
 
 MAX_NEW_TOKENS = 200    # longest written answer, in tokens
 _loaded: dict[tuple[str, int], object] = {}
@@ -64,13 +65,11 @@ def _quiet_progress():
 
 def _build(path: Path, max_new_tokens: int):
     """transformers model and tokenizer from ``path``, behind ``ChatHuggingFace``."""
-    try:
-        import gguf  # noqa: F401 - transformers needs it to read the file
-        from langchain_huggingface import ChatHuggingFace, HuggingFacePipeline
-        from transformers import AutoModelForCausalLM, AutoTokenizer, pipeline
-    except ImportError as exc:
-        raise ModelError(f"A GGUF chat model needs the gguf extra ({exc.name} is not installed).",
-                         hint="Install it: `pip install 'qa[gguf]'`.") from None
+    # gguf: transformers needs it to read the file
+    require("gguf", "gguf", "langchain_huggingface", "transformers", needed_for="A GGUF chat model")
+    from langchain_huggingface import ChatHuggingFace, HuggingFacePipeline
+    from transformers import AutoModelForCausalLM, AutoTokenizer, pipeline
+
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     with _quiet_progress():
         tok = AutoTokenizer.from_pretrained(str(path.parent), gguf_file=path.name)

@@ -11,7 +11,7 @@ sentence (with the sentence it leans on, a close runner-up, and the items of a l
 introduces), and ``Answer.short_answer`` is the span inside it. ``confidence`` adds the
 model's strongest margin anywhere (``evidence``) and its lowest "no answer" score
 (``null``) to the extractive reader's signals. Weights and threshold are fitted by
-``qa calibrate`` (``calibration/span.json``).
+``python -m training.calibrate_reader`` (``calibration/span.json``).
 
     >>> from langchain_core.documents import Document
     >>> from qa.search.hits import SentenceHit

@@ -1,5 +1,5 @@
 """A reader's weights: how sentences are scored and how sure it is, fitted on data by
-``qa calibrate`` and read from ``calibration/<reader>.json`` (beside this module).
+``python -m training.calibrate_reader`` and read from ``calibration/<reader>.json`` (beside this module).
 
     >>> w = Weights(sentence={"cosine": 1.0, "overlap": 0.5}, confidence={"score": 2.0}, bias=-1.0)
     >>> w.score({"cosine": 0.8, "overlap": 0.4, "novelty": 1.0})
@@ -75,7 +75,7 @@ class Weights:
     ``score = sum(sentence[f] * feature[f])`` ranks sentences;
     ``confidence = sigmoid(bias + sum(confidence[g] * answer_feature[g]))``;
     the reader abstains below ``threshold`` and adds a second sentence scoring at
-    least ``second_ratio`` of the best. ``qa calibrate`` fits them all on data and
+    least ``second_ratio`` of the best. ``python -m training.calibrate_reader`` fits them all on data and
     writes ``calibration/<reader>.json`` (format version 3, checked on load);
     ``fitted_by`` says what made them and ``provenance`` from what (input files and their
     sha256, seed, model fingerprint, git commit, command)."""
@@ -113,7 +113,8 @@ class Weights:
         data = json.loads(path.read_text(encoding="utf-8"))
         if data.get("format_version") != FORMAT_VERSION:
             raise ValueError(f"{path}: calibration format version {data.get('format_version')!r}; "
-                             f"this version of qa reads version {FORMAT_VERSION}. Run `qa calibrate --write`.")
+                             f"this version of qa reads version {FORMAT_VERSION}. "
+                             "Run `python -m training.calibrate_reader --write`.")
         if data.get("reader") != reader:
             raise ValueError(f"{path} holds weights of the {data.get('reader')!r} reader; expected {reader!r}.")
         known = FEATURES[reader]

@@ -8,5 +8,5 @@
 - :mod:`~qa.app.server`, :mod:`~qa.app.guard`, :mod:`~qa.app.auth`: serving it safely (start-up
   checks and ``launch()`` arguments, the request guard and security headers, log-ins).
 
-Imports every earlier stage; :mod:`qa.eval` only from the CLI's ``eval`` and ``calibrate`` commands.
+Imports every earlier stage and :mod:`qa.pipeline`; :mod:`qa.eval` only from the CLI's ``eval`` command.
 """

@@ -1,4 +1,4 @@
-"""The ``qa`` command line: ``qa index``, ``qa ask``, ``qa ui``, ``qa eval``, ``qa calibrate``; ``-v`` shows logs.
+"""The ``qa`` command line: ``qa index``, ``qa ask``, ``qa ui``, ``qa eval``; ``-v`` shows logs.
 
 Options fall back to environment variables (``QA_CORPUS``, ``QA_INDEX``, ...),
 read through :class:`qa.settings.Settings`, so a bad one is reported as that
@@ -31,11 +31,6 @@ corpus_option = click.option("--corpus", "corpus_dir", type=click.Path(path_type
                              help=_from_env("corpus", "Folder of documents (.txt, .md, .pdf, .html, .docx)."))
 index_option = click.option("--index", "index_dir", type=click.Path(path_type=Path),
                             help=_from_env("index", "Folder of the index."))
-halves_squad_option = click.option("--squad", type=click.Path(path_type=Path, dir_okay=False, exists=True),
-                                   default="../shared/datasets/xquad-en.json", show_default=True,
-                                   help="SQuAD-format file, split by article into dev (fit) and test (check) halves.")
-halves_questions_option = click.option("--questions", type=click.Path(path_type=Path, dir_okay=False), help=_from_env(
-    "questions", "JSONL set over --corpus; only its dev split is fitted on."))
 llm_option = click.option("--llm", help=_from_env("llm", "Chat model that writes the answer (provider:model, e.g. "
                                                   "ollama:llama3.2), each sentence checked against its source."))
 store_option = click.option("--store", help=_from_env("store", "Where the index lives: local (the --index folder), "
@@ -214,75 +209,19 @@ def eval_command(questions, squad, corpus_dir, index_dir, out_dir, stock, limit,
     with --llm, the written answers too, beside the quoted ones."""
     from ..eval.report import markdown
     from ..eval.run import EvalConfig, run_evaluation
+    from .api import Answerer
 
     config = EvalConfig(questions=_setting(questions, "questions"), squad=squad,
                         corpus_dir=_setting(corpus_dir, "corpus"), index_dir=_setting(index_dir, "index"),
                         out_dir=out_dir, stock=stock, limit=limit, sample=sample, split=split, close=close,
                         extractive=extractive, llm=_setting(llm, "llm"), k=_setting(None, "top_k"))
     try:
-        report = run_evaluation(config, echo=lambda m: click.echo(m, err=True))
+        report = run_evaluation(config, echo=lambda m: click.echo(m, err=True), load=Answerer.from_corpus)
     except (QAError, ValueError, FileNotFoundError) as exc:
         click.echo(f"Error: {exc}", err=True)
         sys.exit(2)
     click.echo(markdown(report))
     click.echo(f"\nWrote {out_dir / 'report.json'}, {out_dir / 'report.md'} and {out_dir / 'chart.png'}.")
-
-
-SHARED = Path("../shared/datasets")
-
-
-@cli.command()
-@click.option("--reader", "reader_kind", type=click.Choice(["span", "extractive"]), default="span", show_default=True,
-              help="Whose weights to fit.")
-@click.option("--squad", type=click.Path(path_type=Path, dir_okay=False), multiple=True,
-              default=[SHARED / "xquad-en.json", SHARED / "eval" / "covidqa.json"], show_default=True,
-              help="SQuAD-format files (repeat the option), each split by article into dev (fit) and test halves.")
-@halves_questions_option
-@corpus_option
-@click.option("--work", type=click.Path(path_type=Path, file_okay=False), default="eval-results/calibration",
-              show_default=True, help="Scratch folder for the corpora, indexes and the fitted file.")
-@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the random search.")
-@click.option("--write", is_flag=True, help="Replace the shipped calibration file (default: write it under --work).")
-def calibrate(reader_kind, squad, questions, corpus_dir, work, seed, write):
-    """Fit a reader's weights and abstention threshold on data (dev halves), check on the test halves."""
-    from ..answering.readers import make_reader
-    from ..answering.weights import Weights, calibration_file
-    from ..eval.calibration import run_calibration, save, set_dataset, squad_dataset
-
-    missing = [str(p) for p in squad if not Path(p).is_file()]
-    if missing:
-        fail(ConfigError(f"SQuAD-format file(s) not found: {', '.join(missing)}.",
-                         hint="Calibration reads the public QA data in ../shared/datasets (see README, Evaluation)."))
-    datasets = [squad_dataset(Path(p), work) for p in squad]
-    questions = _setting(questions, "questions")
-    if questions and Path(questions).is_file():
-        datasets.append(set_dataset(Path(questions), _setting(corpus_dir, "corpus")))
-    reader = make_reader(reader_kind)
-    weights, report = run_calibration(reader, datasets, work, seed=seed, echo=lambda m: click.echo(m, err=True))
-    click.echo(json.dumps({"weights": weights.to_dict(), **report}, indent=2))
-    shipped = Weights.load(reader=reader_kind)     # read before --write replaces it
-    same = (shipped.sentence, shipped.confidence, shipped.bias, shipped.threshold, shipped.second_ratio) == \
-        (weights.sentence, weights.confidence, weights.bias, weights.threshold, weights.second_ratio)
-    path = save(weights, report, None if write else Path(work) / f"{reader_kind}.json")
-    was = "were" if write else "are"
-    click.echo(f"Wrote {path}; the weights {was} {'the same as' if same else 'not the same as'} the shipped "
-               f"{calibration_file(reader_kind)}.", err=True)
-
-
-@cli.command("fit-verifier")
-@halves_squad_option
-@halves_questions_option
-@corpus_option
-@click.option("--work", type=click.Path(path_type=Path, file_okay=False), default="eval-results/verifier",
-              show_default=True, help="Scratch folder for the corpora and indexes; the fit is written here too.")
-@click.option("--write", is_flag=True, help="Also replace the shipped qa/answering/calibration/verifier.json.")
-def fit_verifier(squad, questions, corpus_dir, work, write):
-    """Fit the written-answer verifier on made-up claims (dev halves), check it on the test halves."""
-    from ..eval.verifier_fit import fit_and_save
-
-    result = fit_and_save(squad, _setting(questions, "questions"), _setting(corpus_dir, "corpus"), Path(work), write,
-                          command="qa " + " ".join(sys.argv[1:]), echo=lambda m: click.echo(m, err=True))
-    click.echo(json.dumps(result, indent=2))
 
 
 def main():

@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import QAError
+from ..pipeline import HISTORY_TURNS
 from ..settings import Settings
-from .api import HISTORY_TURNS
 from .conversation import GENERIC_ERROR, MAX_TURNS, api_answer, as_turn, history_of, respond, respond_stream
 from .documents_panel import PageState, layout_panel, wire_list, wire_panel
 from .render import EMPTY_SOURCES_HTML, chat_messages, render_question_html, render_sources_html

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Mapping
 
 from ..errors import ConfigError, QAError
+from ..extras import require
 from ..settings import Settings
 from . import server
 
@@ -60,6 +61,7 @@ def run_ui(corpus: Path, index: Path, host: str, port: int, echo=print, llm=None
     plan = server.plan(s, blocked=(corpus, index))    # refuses to expose the documents by accident
     server.check_address(host, port)
     server.prepare_process()   # before gradio is imported: its own temporary folder; SIGTERM = Ctrl-C
+    require("ui", "gradio", needed_for="The chat window")
     from . import gradio_app
     from .api import Answerer
 

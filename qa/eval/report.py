@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from ..extras import require
 from .metrics import Outcome, by_type, summarize
 
 CHART_METRICS = ["recall@4", "mrr", "answer_accuracy", "overall_accuracy", "token_f1", "citation_accuracy",
@@ -90,8 +91,7 @@ def markdown(report: Report, max_failures: int = FAILURES_SHOWN) -> str:
 def figure(reports: list[Report]):
     """The matplotlib figure of :func:`chart`: one panel per report, one group of bars per metric,
     one bar per system; the legend sits outside the plot, to its right, so it covers no bar."""
-    import matplotlib
-
+    matplotlib = require("eval", "matplotlib", needed_for="The evaluation's chart")
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 

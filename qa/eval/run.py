@@ -14,6 +14,7 @@ from datetime import date
 from pathlib import Path
 from typing import Callable
 
+from ..pipeline import Pipeline, validate_history
 from ..settings import Settings
 from .metrics import run
 from .questions import Question, close_variants, load_questions, split_of, spread
@@ -99,11 +100,10 @@ def trained_on(path: Path | None) -> bool | None:
     return sha256_file(path) in {t["sha256"] for t in Manifest.load(MODEL_DIR).trained_on}
 
 
-def asker(bot, reader=None) -> Callable[[Question], "Answer"]:
+def asker(bot: Pipeline, reader=None) -> Callable[[Question], "Answer"]:
     """Asks a question of ``bot`` (with ``reader`` in place of its own), keeping a close
     question's answer-bearing passages from the reader (:class:`~qa.eval.close.WithholdingRetriever`)."""
     from ..answering.chain import build_chain
-    from ..app.api import validate_history, validate_question
     from .close import WithholdingRetriever
 
     reader = reader or bot.reader
@@ -114,7 +114,7 @@ def asker(bot, reader=None) -> Callable[[Question], "Answer"]:
         if q.withheld:
             used = build_chain(WithholdingRetriever(base=bot.retriever, withheld=q.withheld,
                                                          k=getattr(bot.retriever, "k", 4)), reader)
-        return used.invoke({"question": validate_question(q.question), "history": validate_history(q.history)})
+        return used.invoke({"question": bot.validate(q.question), "history": validate_history(q.history)})
 
     return ask
 
@@ -131,16 +131,20 @@ def write_reports(report: Report, out_dir: Path) -> None:
     chart([report], out / "chart.png")
 
 
-def run_evaluation(config: EvalConfig, echo: Callable[[str], None] = print, answerer=None) -> Report:
-    """Ask every question of the set with this project's answerer (``answerer``, or one loaded
-    from the config's corpus and index) and, with ``config.stock``, with the stock recipe; score
+def run_evaluation(config: EvalConfig, echo: Callable[[str], None] = print, answerer: Pipeline | None = None,
+                   load: Callable[..., Pipeline] | None = None) -> Report:
+    """Ask every question of the set with this project's answerer (``answerer``, or the one
+    ``load(corpus_dir, index_dir, k=..., store=...)`` loads from the config's corpus and index, e.g.
+    ``qa.Answerer.from_corpus``) and, with ``config.stock``, with the stock recipe; score
     both and write the reports to ``config.out_dir``."""
-    from ..app.api import Answerer
     from ..ingest.corpus import load_corpus
 
+    if answerer is None and load is None:
+        raise ValueError("run_evaluation needs an answerer, or load: a function that loads one "
+                         "(e.g. qa.Answerer.from_corpus).")
     corpus_dir, index_dir, questions, name = prepare(config)
     # A SQuAD file is a scratch corpus: its index stays local whatever QA_STORE says.
-    bot = answerer or Answerer.from_corpus(corpus_dir, index_dir, k=config.k, store="local" if config.squad else None)
+    bot = answerer or load(corpus_dir, index_dir, k=config.k, store="local" if config.squad else None)
     bot.warm_up()
     results = {"qa": run(asker(bot), questions, progress=True, desc="qa")}
     if config.extractive:
@@ -148,10 +152,8 @@ def run_evaluation(config: EvalConfig, echo: Callable[[str], None] = print, answ
 
         results["extractive"] = run(asker(bot, ExtractiveReader()), questions, progress=True, desc="extractive")
     if config.llm:
-        from ..app.api import written_reader
-
         echo(f"Written answers from {config.llm}, checked sentence by sentence ...")
-        writer = written_reader(config.llm, bot.index, bot.embeddings, bot.reader)
+        writer = bot.writer(config.llm)
         results["qa+llm"] = run(asker(bot, writer), questions, progress=True, desc="qa+llm")
     if config.stock:
         from .stock import StockRecipe

@@ -17,23 +17,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..answering.answer import Answer, Citation
-from ..errors import ModelError
+from ..extras import require
 from ..ingest.document import Corpus
 from ..ingest.text import split_sentences
 from ..search.embeddings import packaged_model_dir
 from .close import FETCH_FACTOR, withhold
 
 CHUNK_SIZE, CHUNK_OVERLAP = 1000, 200   # the recipe's RecursiveCharacterTextSplitter settings
-
-
-def _require_eval_extra():
-    try:
-        from langchain_community.vectorstores import FAISS  # noqa: F401
-        from langchain_huggingface import HuggingFaceEmbeddings  # noqa: F401
-        from langchain_text_splitters import RecursiveCharacterTextSplitter  # noqa: F401
-    except ImportError as exc:
-        raise ModelError(f"The stock recipe needs the eval extra ({exc.name} is missing).",
-                         hint="Install it with `pip install 'qa[eval]'`.") from None
 
 
 @dataclass
@@ -48,7 +38,8 @@ class StockRecipe:
     @classmethod
     def build(cls, corpus: Corpus, k: int = 4, embeddings=None) -> "StockRecipe":
         """Split, embed and store ``corpus`` the stock way (``build_seconds`` times it)."""
-        _require_eval_extra()
+        require("eval", "langchain_community.vectorstores", "langchain_huggingface", "langchain_text_splitters",
+                needed_for="The stock recipe")
         from langchain_community.vectorstores import FAISS
         from langchain_core.documents import Document
         from langchain_huggingface import HuggingFaceEmbeddings

@@ -23,10 +23,10 @@ table's rows are records (:mod:`qa.ingest.tables`) the splitter keeps whole.
 
 from __future__ import annotations
 
-import importlib
 import re
 
-from ...errors import ExtractionError
+from ... import extras
+from ...errors import ExtractionError, MissingExtraError
 from ..document import Extracted
 from ..limits import charge_chars
 from ..loaders import sections_from_headings
@@ -47,13 +47,12 @@ def same_words(a: str, b: str) -> bool:
 
 
 def require(module: str, what: str):
-    """Import the parsing library ``module`` (of the ``formats`` extra), or say how to install it."""
+    """Import the parsing library ``module`` (of the ``formats`` extra), or :class:`ExtractionError`
+    (reason ``missing-extra``: the file is listed as skipped) saying how to install it."""
     try:
-        return importlib.import_module(module)
-    except ImportError:
-        raise ExtractionError(f"needs the {module!r} package to be read as {what}.",
-                              hint="Install the formats extra: pip install 'qa[formats]'.",
-                              reason="missing-extra") from None
+        return extras.require("formats", module, needed_for=f"Reading {what} files")
+    except MissingExtraError as exc:
+        raise ExtractionError(exc.message, hint=exc.hint, reason="missing-extra") from None
 
 
 class TextBuilder:

@@ -11,7 +11,7 @@
 
 Messages name the store as ``milvus://host:port/collection`` (or ``milvus-lite:PATH``), and any
 credential is masked out of them. pymilvus is imported on first use only, so nothing changes
-for people who don't set ``QA_STORE``; without it installed, a :class:`~qa.errors.ModelError`
+for people who don't set ``QA_STORE``; without it installed, a :class:`~qa.errors.MissingExtraError`
 says ``pip install 'qa[milvus]'``.
 """
 
@@ -24,9 +24,9 @@ from pathlib import Path
 from typing import Any
 
 from ...errors import IndexMissingError, ModelError, StoreError
+from ...extras import missing, require
 from .uri import Credentials, StoreSpec
 
-INSTALL_HINT = "Install the Milvus client with: pip install 'qa[milvus]'"
 UNAVAILABLE, NOT_FOUND, NOT_LOADED = 2, 100, 101    # pymilvus MilvusException codes
 BUILD_TIMEOUT_S = 3600.0   # one request of a build (an insert batch, a flush that builds HNSW, a load)
 MESSAGE_CHARS = 300
@@ -34,11 +34,7 @@ MESSAGE_CHARS = 300
 
 def _pymilvus():
     """The pymilvus module, imported now (seconds), its RPC error log quietened (errors are raised)."""
-    try:
-        import pymilvus
-    except ImportError:
-        raise ModelError("Milvus support is not installed (QA_STORE names a Milvus store).",
-                         hint=INSTALL_HINT) from None
+    pymilvus = require("milvus", "pymilvus", needed_for="A Milvus store (QA_STORE)")
     # pymilvus logs every failed request with a traceback; each one is raised here as a typed error.
     logging.getLogger("pymilvus").setLevel(logging.CRITICAL)
     return pymilvus
@@ -124,7 +120,7 @@ class Engine:
     def _open_error(self, exc, reasons: list[str]) -> StoreError | ModelError:
         message = self.clean(str(getattr(exc, "message", exc)))
         if "milvus-lite is required" in message:
-            return ModelError("Milvus Lite is not installed (QA_STORE names a milvus-lite folder).", hint=INSTALL_HINT)
+            return missing("milvus", "milvus_lite", "A milvus-lite store (QA_STORE)")
         if self.spec.lite:
             return StoreError(self.spec.name, f"cannot open the Milvus Lite database "
                                               f"({self.clean(reasons[-1]) if reasons else message}).",

@@ -37,12 +37,12 @@ from dataclasses import dataclass
 
 from langchain_core.documents import Document
 
-from ..answering.claims import Claim, statement
-from ..answering.question_types import answer_type
-from ..ingest.text import fold, split_sentences, tokens
-from ..search.lexical import STOP_WORDS
-from .metrics import contains
-from .questions import Question
+from qa.answering.claims import Claim, statement
+from qa.answering.question_types import answer_type
+from qa.ingest.text import fold, split_sentences, tokens
+from qa.search.lexical import STOP_WORDS
+from qa.eval.metrics import contains
+from qa.eval.questions import Question
 
 SUPPORTED_KINDS = ("copy", "clause", "statement", "bare")
 FABRICATED_KINDS = ("swap-answer", "swap-number", "swap-name", "wrong-passage", "off-topic")
@@ -176,7 +176,7 @@ def claims_for(q: Question, passages: list[Document], pool: Pool, rng: random.Ra
 
 def collect_claims(retriever, questions: list[Question], group: str, seed: int = 0) -> list[ClaimSample]:
     """Claims of every answerable question of ``questions`` (one half of a set) over ``retriever``."""
-    from ..answering.chain import condense_question
+    from qa.answering.chain import condense_question
 
     rng = random.Random(f"{seed}-{group}")
     pool = Pool.of(questions)

@@ -33,12 +33,12 @@ from typing import Callable
 
 import numpy as np
 
-from ..answering.evidence import EmbeddingScorer, OverlapScorer, SpanScorer
-from ..answering.verify import CLAIM_FEATURES, Verifier, VerifierWeights
-from ..ingest.digest import sha256_file
+from qa.answering.evidence import EmbeddingScorer, OverlapScorer, SpanScorer
+from qa.answering.verify import CLAIM_FEATURES, Verifier, VerifierWeights
+from qa.ingest.digest import sha256_file
 from .fitting import fit_logistic, separation
-from .questions import load_questions, split_of
-from .squad import load_squad, squad_halves, write_corpus
+from qa.eval.questions import load_questions, split_of
+from qa.eval.squad import load_squad, squad_halves, write_corpus
 from .verifier_data import FABRICATED_KINDS, SUPPORTED_KINDS, ClaimSample, collect_claims
 
 SCORER_SETS = (("overlap",), ("cosine", "overlap"), ("cosine", "overlap", "span"))
@@ -59,7 +59,7 @@ def scorers_for(names: tuple[str, ...], embeddings, index) -> list:
 
 @lru_cache(maxsize=1)
 def _span_model():
-    from ..answering.span_model import SpanModel
+    from qa.answering.span_model import SpanModel
 
     return SpanModel.load()
 
@@ -133,7 +133,7 @@ def evaluate(weights: VerifierWeights, feats: list[dict], samples: list[ClaimSam
 def gather(squad: Path, questions: Path | None, corpus_dir: Path, work: Path,
            echo: Callable[[str], None]) -> tuple[dict[str, list[ClaimSample]], dict]:
     """Claims of each half (``{"dev": [...], "test": [...]}``), and ``{half: answerer}`` per corpus."""
-    from ..app.api import Answerer
+    from qa.app.api import Answerer
 
     samples: dict[str, list[ClaimSample]] = {"dev": [], "test": []}
     bots, embeddings = {}, None
@@ -210,7 +210,7 @@ def save(fits: list[VerifierWeights], report: dict, prov: dict, path: Path) -> P
     """Write the fits with their report and provenance (``verifier.json``'s format)."""
     import json
 
-    from ..answering.verify import FORMAT_VERSION
+    from qa.answering.verify import FORMAT_VERSION
 
     data = {"format_version": FORMAT_VERSION, "fits": [f.to_dict() for f in fits], "report": report,
             "provenance": prov}
@@ -223,7 +223,7 @@ def fit_and_save(squad: Path, questions: Path | None, corpus_dir: Path, work: Pa
                  echo: Callable[[str], None] = print) -> dict:
     """``qa fit-verifier``: fit, write ``verifier.json`` under ``work`` (and over the shipped one
     with ``write``); returns the fits and their report."""
-    from ..answering.verify import VERIFIER_FILE
+    from qa.answering.verify import VERIFIER_FILE
 
     fits, report = run_fit(squad, questions, corpus_dir, work, echo=echo)
     prov = provenance(squad, questions, corpus_dir, command)

@@ -1,5 +1,5 @@
-"""The fit of ``qa calibrate``: sentence weights, confidence, threshold and second-sentence
-ratio, from :class:`~qa.eval.calibrate.Sample` s (steps 1-4 of :mod:`qa.eval.calibrate`), and
+"""The fit of ``python -m training.calibrate_reader``: sentence weights, confidence, threshold and second-sentence
+ratio, from :class:`~training.calibrate.Sample` s (steps 1-4 of :mod:`training.calibrate`), and
 how well a set of weights does on samples it was or wasn't fitted on.
 
     >>> separation(np.array([0.9, 0.8, 0.3]), np.array([True, True, False]))
@@ -12,9 +12,9 @@ from dataclasses import replace
 
 import numpy as np
 
-from ..answering.extractive import answer_length, choose_sentences
-from ..answering.reader import MAX_ANSWER_CHARS
-from ..answering.weights import FEATURES, Weights
+from qa.answering.extractive import answer_length, choose_sentences
+from qa.answering.reader import MAX_ANSWER_CHARS
+from qa.answering.weights import FEATURES, Weights
 from .calibrate import (MAX_FALSE_ABSTAIN, MAX_MEDIAN_ANSWER_CHARS, RESTARTS, Sample, answer_matrix,
                         choose_threshold, mean_over_datasets, sample_weights, ranked, search_sentence_weights,
                         top1, weight_vector)
@@ -123,5 +123,5 @@ def fit(reader, samples: list[Sample], seed: int = 0, restarts: int = RESTARTS,
     coef, bias = fit_logistic(answer_matrix(reader, sentence, samples), y, sw)
     w = replace(start, sentence=sentence, confidence={n: round(float(v), 4) for n, v in zip(spec.confidence, coef)},
                 bias=round(bias, 4), second_ratio=choose_second_ratio(weight_vector(sentence, spec.sentence), samples),
-                fitted_by="qa calibrate")
+                fitted_by="python -m training.calibrate_reader")
     return replace(w, threshold=choose_threshold(confidences(reader, w, samples), y.astype(bool), max_false_abstain, sw))

@@ -1,5 +1,5 @@
-"""``qa calibrate``: gather samples, fit a reader's weights on the dev halves
-(:mod:`qa.eval.fitting`), report them on both halves, and write them with their provenance.
+"""``python -m training.calibrate_reader``: gather samples, fit a reader's weights on the dev halves
+(:mod:`training.fitting`), report them on both halves, and write them with their provenance.
 
 The data (every half split by a hash: SQuAD-format files by article title, the question set
 by question id, :func:`~qa.eval.questions.split_of`):
@@ -20,18 +20,17 @@ from __future__ import annotations
 
 import json
 import math
-import subprocess
-import sys
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable
 
-from ..answering.weights import Weights, calibration_file
-from ..ingest.digest import sha256_file
+from qa.answering.weights import Weights, calibration_file
+from qa.ingest.digest import sha256_file
 from .calibrate import collect
 from .fitting import evaluate_weights, fit, trade_off
-from .questions import Question, load_questions, split_of
-from .squad import load_squad, squad_documents, squad_halves, write_corpus
+from .provenance import command, git_commit
+from qa.eval.questions import Question, load_questions, split_of
+from qa.eval.squad import load_squad, squad_documents, squad_halves, write_corpus
 
 HALVES = ("dev", "test")
 FAR_PER_DATASET = 150       # far unanswerable questions taken from each other data set, per half
@@ -78,7 +77,7 @@ def far_questions(datasets: list[Dataset], this: Dataset, half: str, limit: int 
 
 def gather(reader, datasets: list[Dataset], work: Path, echo: Callable[[str], None]) -> dict[str, list]:
     """Samples of every data set and half: answerable, close and far unanswerable questions."""
-    from ..app.api import Answerer
+    from qa.app.api import Answerer
 
     samples = {h: [] for h in HALVES}
     embeddings = None
@@ -117,17 +116,6 @@ def run_calibration(reader, datasets: list[Dataset], work: Path, seed: int = 0,
     return weights, report_of(reader, weights, samples)
 
 
-def git_commit() -> str:
-    """The checkout's commit, with ``+dirty`` when it has changes; ``unknown`` outside git."""
-    try:
-        head = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], capture_output=True,
-                               text=True, check=True).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
-    return head + ("+dirty" if dirty else "")
-
-
 def provenance(reader, files: list[Path], seed: int) -> dict:
     """What the weights were fitted from: every input file's sha256, the seed, the models, the commit, the command."""
     models = {}
@@ -135,7 +123,7 @@ def provenance(reader, files: list[Path], seed: int) -> dict:
     if model is not None:
         models["span_reader"] = model.manifest.model_sha256
     return {"inputs": {str(f): sha256_file(f) for f in files}, "seed": seed, "models": models,
-            "git_commit": git_commit(), "command": " ".join(["qa", *sys.argv[1:]])}
+            "git_commit": git_commit(), "command": command("training.calibrate_reader")}
 
 
 def save(w: Weights, report: dict, path: Path | None = None) -> Path:

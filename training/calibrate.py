@@ -1,6 +1,6 @@
 """Fitting a reader's weights and its abstention threshold on data.
 
-``qa calibrate`` (see ``--help``; :mod:`qa.eval.calibration` gathers the data) writes
+``python -m training.calibrate_reader`` (see ``--help``; :mod:`training.calibration` gathers the data) writes
 ``calibration/<reader>.json``. A *sample* is one question asked of a corpus: the reader's
 candidate sentences with their features, which of them hold an acceptable answer, and
 whether the question is answerable. Each sample belongs to a *group* (``xquad-en/dev``,
@@ -28,12 +28,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..answering.chain import condense_question
-from ..answering.question_types import TYPED_KINDS, answer_type
-from ..answering.weights import FEATURES
-from .close import WithholdingRetriever
-from .metrics import contains
-from .questions import Question
+from qa.answering.chain import condense_question
+from qa.answering.question_types import TYPED_KINDS, answer_type
+from qa.answering.weights import FEATURES
+from qa.eval.close import WithholdingRetriever
+from qa.eval.metrics import contains
+from qa.eval.questions import Question
 
 MAX_FALSE_ABSTAIN = 0.03      # of answerable dev questions (by weight) the threshold may refuse
 SEARCH_ITERS = 2000           # random-search steps per restart
