@@ -80,10 +80,10 @@ def test_stage_round_trip_within_half_a_step_per_channel(tiny_stage):
     base, stage, m = tiny_stage
     original = load_file(str(base / "model.safetensors"))
     rebuilt, _ = mpnet_stage.load_state(stage)
-    assert set(rebuilt) == set(original)
+    assert set(rebuilt) == {k for k in original if not k.startswith("pooler.")} and "pooler.dense.weight" in original
     quantised = 0
-    for name, w in original.items():
-        got = rebuilt[name]
+    for name, got in rebuilt.items():
+        w = original[name]
         if w.is_floating_point() and w.dim() == 2 and w.numel() >= mpnet_stage.MIN_QUANTISED:
             quantised += 1
             step = w.abs().amax(dim=1, keepdim=True) / 127          # one scale per row
@@ -146,8 +146,8 @@ def trained(tiny_stage, tmp_path_factory):
 
     _, stage, m = tiny_stage
     tensors, _ = mpnet_stage.load_state(stage)
-    model = mpnet_lora.with_adapters(mpnet_lora.base_model(tensors, stage, 0), mpnet_lora.Lora(r=4, alpha=8))
-    tok = AutoTokenizer.from_pretrained(str(stage))
+    model = mpnet_lora.with_adapters(mpnet_lora.base_model(tensors, mpnet_stage.files_dir(stage), 0), mpnet_lora.Lora(r=4, alpha=8))
+    tok = AutoTokenizer.from_pretrained(str(mpnet_stage.files_dir(stage)))
     losses = train(model, windows(tok, RECORDS, 64, 16), Settings(lr=5e-3, epochs=8, batch=2, log_every=100),
                    "cpu", log=lambda _: None)
     facts = dict(command="test", git_commit="", seed=0, device="cpu", base=m["source"],
@@ -186,7 +186,7 @@ def test_merged_model_gives_the_trained_logits_and_exports_to_a_checked_onnx(tra
     export_onnx.main([str(tmp_path / "merged"), str(tmp_path / "onnx"), "--gauge-n", "0"])
     m = export_onnx.check_manifest(tmp_path / "onnx")
     assert m["export"]["inputs"] == ["input_ids", "attention_mask"] and "per output channel" in m["quantization"]
-    tok = AutoTokenizer.from_pretrained(str(stage))
+    tok = AutoTokenizer.from_pretrained(str(mpnet_stage.files_dir(stage)))
     enc = tok("When do owls hunt?", PARA, return_tensors="np")
     sess = ort.InferenceSession(str(tmp_path / "onnx" / "model.onnx"), providers=["CPUExecutionProvider"])
     start, _ = sess.run(None, {"input_ids": enc["input_ids"], "attention_mask": enc["attention_mask"]})
@@ -224,3 +224,29 @@ def test_the_training_command_runs_on_the_shared_data(tiny_stage, tmp_path):
     assert facts["steps"] == facts["steps_planned"] > 0 and facts["mix"]["answerable"] > 0
     assert facts["dequantised_sha256"] == tiny_stage[2]["dequantised_sha256"] and facts["probe"]["start_logits"]
     assert (out / "adapter_model.safetensors").is_file()
+
+
+@pytest.mark.slow
+def test_the_gpu_round_script_runs_on_cpu_with_the_tiny_base(tiny_stage, tmp_path):
+    """training/retrain_mpnet_gpu.sh as the device runs it, on a few steps: adapters, merge, gauge."""
+    import os
+    import subprocess
+    import sys
+
+    from training import carry
+
+    try:
+        folder = data.data_dir(None)
+    except data.DataMissing as err:
+        pytest.skip(str(err))
+    carry.pack(tmp_path / "data", folder, with_base=False)
+    env = dict(os.environ, PYTHON=sys.executable, EXTRA="--limit 16 --max-len 64 --stride 16 --batch 8 --r 4 "
+               "--synthetic 4", GAUGE_ARGS="--n 8 --covid-n 4 --no-synthetic")
+    done = subprocess.run(["bash", str(data.REPO / "training" / "retrain_mpnet_gpu.sh"), str(tiny_stage[1]),
+                           str(tmp_path / "data"), str(tmp_path / "no-wheels"), str(tmp_path / "out")],
+                          cwd=data.REPO, env=env, capture_output=True, text=True, timeout=900)
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    gauge = json.loads((tmp_path / "out" / "gauge.json").read_text())
+    assert gauge["results"]["merged"]["all"]["n_pos"] == 20
+    facts = json.loads((tmp_path / "out" / "adapters" / "training.json").read_text())
+    assert facts["settings"]["epochs"] == 1 and facts["settings"]["max_minutes"] == 5

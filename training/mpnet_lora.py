@@ -138,13 +138,13 @@ def main(argv=None) -> Path:  # long: one run, facts gathered along the way
     import transformers
     from transformers import AutoTokenizer
 
-    from .mpnet_stage import load_state
+    from .mpnet_stage import files_dir, load_state
 
     a = parse_args(argv)
     device = "cuda" if torch.cuda.is_available() else "cpu"
     tensors, stage = load_state(a.stage)
-    model = with_adapters(base_model(tensors, a.stage, a.seed), Lora(a.r, a.alpha)).to(device)
-    tok = AutoTokenizer.from_pretrained(str(a.stage))
+    model = with_adapters(base_model(tensors, files_dir(a.stage), a.seed), Lora(a.r, a.alpha)).to(device)
+    tok = AutoTokenizer.from_pretrained(str(files_dir(a.stage)))
     files, m = _mix(a)
     ws = windows(tok, m.records, a.max_len, a.stride)
     trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)

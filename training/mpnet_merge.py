@@ -32,15 +32,15 @@ def merged_model(stage: Path, adapters: Path):
     """(the merged ``MPNetForQuestionAnswering``, the unmerged peft model, ``training.json``, stage manifest)."""
     from peft import PeftModel
 
-    from .mpnet_stage import load_state
+    from .mpnet_stage import files_dir, load_state
 
     facts = json.loads((Path(adapters) / "training.json").read_text(encoding="utf-8"))
     tensors, m = load_state(stage)
     if facts["dequantised_sha256"] != m["dequantised_sha256"]:
         raise MergeError(f"{adapters} was trained on the base with digest {facts['dequantised_sha256'][:16]}..., "
                          f"{stage} rebuilds {m['dequantised_sha256'][:16]}...: merge into the base it was trained on.")
-    trained = PeftModel.from_pretrained(base_model(tensors, stage, facts["seed"]), str(adapters)).eval()
-    merged = PeftModel.from_pretrained(base_model(tensors, stage, facts["seed"]), str(adapters)).merge_and_unload()
+    trained = PeftModel.from_pretrained(base_model(tensors, files_dir(stage), facts["seed"]), str(adapters)).eval()
+    merged = PeftModel.from_pretrained(base_model(tensors, files_dir(stage), facts["seed"]), str(adapters)).merge_and_unload()
     return merged.eval(), trained, facts, m
 
 
@@ -63,7 +63,9 @@ def merge(stage: Path, adapters: Path, out: Path, tolerance: float = TOLERANCE) 
     from transformers import AutoTokenizer
 
     merged, trained, facts, m = merged_model(stage, adapters)
-    tok = AutoTokenizer.from_pretrained(str(stage))
+    from .mpnet_stage import files_dir
+
+    tok = AutoTokenizer.from_pretrained(str(files_dir(stage)))
     got = probe(merged, tok)
     gaps = {"recorded": max_probe_gap(got, facts["probe"]), "unmerged": max_probe_gap(got, probe(trained, tok))}
     if max(gaps.values()) > tolerance:
@@ -73,8 +75,8 @@ def merge(stage: Path, adapters: Path, out: Path, tolerance: float = TOLERANCE) 
     out.mkdir(parents=True, exist_ok=True)
     merged.save_pretrained(str(out), safe_serialization=True)
     for name in m["files"]:
-        if name != "config.json":
-            shutil.copyfile(Path(stage) / name, out / name)
+        if Path(name).name != "config.json":
+            shutil.copyfile(Path(stage) / name, out / Path(name).name)
     (out / "training.json").write_text(json.dumps(dict(facts, merge_gaps=gaps), indent=1) + "\n", encoding="utf-8")
     (out / "README.md").write_text(card(facts, gaps["recorded"]), encoding="utf-8")
     return gaps

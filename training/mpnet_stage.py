@@ -7,13 +7,14 @@
 values to int8, symmetric, with one float32 scale per row (per output channel of a linear layer,
 per token of an embedding): ``q = round(w / s)``, ``s = max|row| / 127``, so ``|w - q s| <= s / 2``.
 A large tensor is cut between rows where a part is full.
-Other tensors (biases, layer norms, small tables, integer buffers) stay as they are. The tensors go
+Other tensors (biases, layer norms, small tables, integer buffers) stay as they are; the pooler,
+which a QA model does not have, is left out. The tensors go
 into ``part-NN.safetensors`` files of at most ``--part-mib`` MiB each, beside copies of the model's
-small files (config, tokenizer) and ``stage.json``:
+small files (config, tokenizer; in ``files/``) and ``stage.json``:
 
     {"format_version": 1, "scheme": "...", "source": {"file": "model.safetensors", "sha256": ...},
      "parts": [{"file": "part-01.safetensors", "sha256": ..., "bytes": ...}, ...],
-     "files": {"config.json": sha256, ...}, "dequantised_sha256": ...}
+     "files": {"files/config.json": sha256, ...}, "dequantised_sha256": ...}
 
 ``unpack`` checks every sha256, rebuilds float32 weights and a model folder that
 ``from_pretrained`` loads; ``dequantised_sha256`` (a digest of the rebuilt tensors, names and
@@ -37,6 +38,13 @@ SCHEME = ("int8 symmetric, one float32 scale per row (output channel / token) fo
           f"{MIN_QUANTISED} values; other tensors as they are")
 SMALL_FILES = ("config.json", "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "vocab.txt")
 MANIFEST = "stage.json"
+UNUSED = ("pooler.",)   # the sentence embedder's pooler: a QA model has none
+FILES = "files"   # the small files, in one folder: one path to carry
+
+
+def files_dir(stage: Path) -> Path:
+    """The folder of a stage that holds the config and the tokenizer."""
+    return Path(stage) / FILES
 
 
 class StageError(ValueError):
@@ -133,17 +141,18 @@ def pack(base: Path, out: Path, part_mib: float = 30.0) -> dict:
 
     base, out = Path(base), Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    staged = quantise(load_file(str(base / "model.safetensors")))
+    staged = quantise({k: v for k, v in load_file(str(base / "model.safetensors")).items() if not k.startswith(UNUSED)})
     parts = []
     for i, group in enumerate(split(staged, int(part_mib * 2**20)), 1):
         path = out / f"part-{i:02d}.safetensors"
         save_file(group, str(path), metadata={"format": "qa-stage"})   # one key: a map of more is written in any order
         parts.append({"file": path.name, "sha256": sha256(path), "bytes": path.stat().st_size})
     files = {}
+    (out / FILES).mkdir(exist_ok=True)
     for name in SMALL_FILES:
         if (base / name).is_file():
-            shutil.copyfile(base / name, out / name)
-            files[name] = sha256(out / name)
+            shutil.copyfile(base / name, out / FILES / name)
+            files[f"{FILES}/{name}"] = sha256(out / FILES / name)
     m = {"format_version": FORMAT_VERSION, "scheme": SCHEME,
          "source": {"folder": base.name, "file": "model.safetensors", "sha256": sha256(base / "model.safetensors")},
          "parts": parts, "files": files, "dequantised_sha256": state_digest(dequantise(staged))}
@@ -194,7 +203,7 @@ def unpack(stage: Path, out: Path) -> Path:
     out.mkdir(parents=True, exist_ok=True)
     save_file(tensors, str(out / "model.safetensors"), metadata={"format": "pt"})
     for name in m["files"]:
-        shutil.copyfile(Path(stage) / name, out / name)
+        shutil.copyfile(Path(stage) / name, out / Path(name).name)
     (out / "dequantised.json").write_text(json.dumps({"dequantised_sha256": m["dequantised_sha256"],
                                                       "source": m["source"]}, indent=1) + "\n", encoding="utf-8")
     return out
