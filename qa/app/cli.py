@@ -228,7 +228,7 @@ SHARED = Path("../shared/datasets")
 
 
 @cli.command()
-@click.option("--reader", "reader_kind", type=click.Choice(["span", "extractive"]), default="span", show_default=True,
+@click.option("--reader", "reader_kind", type=click.Choice(["span", "mpnet", "extractive"]), default="span", show_default=True,
               help="Whose weights to fit.")
 @click.option("--squad", type=click.Path(path_type=Path, dir_okay=False), multiple=True,
               default=[SHARED / "xquad-en.json", SHARED / "eval" / "covidqa.json"], show_default=True,

@@ -33,3 +33,19 @@ def tiny_mpnet_base(folder: Path, seed: int = 0) -> Path:
         if (base_model() / name).is_file():
             shutil.copyfile(base_model() / name, Path(folder) / name)
     return Path(folder)
+
+
+def tiny_mpnet_reader(folder: Path, seed: int = 0) -> Path:
+    """``folder`` holding a tiny random MPNet span model exported as the ``qa`` reader format
+    (int8 ONNX, ``tokenizer.json``, ``manifest.json``) by :mod:`training.export_onnx`."""
+    import torch
+    from transformers import MPNetForQuestionAnswering
+
+    from training import export_onnx
+
+    source = Path(folder) / "source"
+    tiny_mpnet_base(source, seed)
+    torch.manual_seed(seed)
+    MPNetForQuestionAnswering(tiny_config()).eval().save_pretrained(str(source), safe_serialization=True)
+    export_onnx.main([str(source), str(Path(folder) / "reader"), "--gauge-n", "0"])
+    return Path(folder) / "reader"
