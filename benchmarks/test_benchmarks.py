@@ -195,3 +195,20 @@ def test_the_milvus_table_in_docs_is_written_from_the_measured_json():
     section = doc.split(scale_milvus.DOCS_BEGIN + "\n", 1)[1].split("\n" + scale_milvus.DOCS_END, 1)[0]
     assert section == scale_milvus.report(data)
     assert {r["size"] for r in data["results"]} == {"10k", "100k"}
+
+
+def test_the_cost_benchmark_times_each_reader_interleaved_after_one_untimed_pass():
+    from benchmarks.mpnet_reader import read_times
+
+    order = []
+
+    class Stub:
+        def __init__(self, name):
+            self.name = name
+
+        def read(self, question, passages):
+            order.append((self.name, question))
+
+    times = read_times({"a": Stub("a"), "b": Stub("b")}, [("q1", []), ("q2", [])], repeats=2)
+    assert order[:4] == [("a", "q1"), ("b", "q1"), ("a", "q2"), ("b", "q2")] and len(order) == 12
+    assert [len(v) for v in times.values()] == [4, 4] and all(t >= 0 for v in times.values() for t in v)

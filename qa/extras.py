@@ -27,6 +27,7 @@ EXTRAS = {
     "openai": "written answers by an OpenAI-compatible model",
     "gguf": "written answers by a local GGUF model",
     "milvus": "an index in Milvus (QA_STORE)",
+    "train": "fine-tuning a reader with LoRA adapters (training/)",
 }
 
 

@@ -114,8 +114,9 @@ class Settings:
     index: Path = setting("QA_INDEX", Path("index"), "folder of the index (built or updated when out of date)",
                           kind=Path)
     top_k: int = setting("QA_TOP_K", DEFAULT_TOP_K, "passages retrieved per question", kind=int, low=1, high=MAX_TOP_K)
-    reader: str = setting("QA_READER", "span", "how answers are found: span (the learned reader) or extractive "
-                          "(sentence scoring alone)", choices=("span", "extractive"))
+    reader: str = setting("QA_READER", "span", "how answers are found: span or fast (the learned MiniLM reader), "
+                          "mpnet (MiniLM ranks, MPNet-base reads the best passages; needs its model built), or "
+                          "extractive (sentence scoring alone)", choices=("span", "fast", "mpnet", "extractive"))
     max_question_chars: int = setting("QA_MAX_QUESTION_CHARS", 1000, "longest question accepted, in characters",
                                       kind=int, low=1, high=100_000)
     max_file_bytes: int = setting("QA_MAX_FILE_BYTES", DEFAULT_MAX_FILE_BYTES,

@@ -8,23 +8,12 @@ import shutil
 
 import numpy as np
 import pytest
-from langchain_core.documents import Document
 
 from qa.answering.span_model import MODEL_DIR, Manifest, SpanModel, WindowScores
 from qa.answering.span_reader import SpanReader, list_items
 from qa.answering.weights import Weights
 from qa.errors import ModelError
-from qa.search.hits import SentenceHit
-
-
-def passage(text: str, start: int = 0, score: float = 1.0, first_sid: int = 0) -> Document:
-    """A retrieved passage as the retriever makes them, its sentences split on ". " and newlines."""
-    from qa.ingest.text import split_sentences
-
-    sentences = [SentenceHit(first_sid + i, start + a, start + b, 0.5)
-                 for i, (a, b) in enumerate(split_sentences(text))]
-    return Document(text, metadata={"source": "doc.txt", "start": start, "end": start + len(text), "score": score,
-                                    "dense_score": 0.5, "lexical_score": 0.5, "sentences": sentences})
+from tests.support.passages import passage
 
 
 @pytest.fixture(scope="module")

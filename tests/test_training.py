@@ -190,7 +190,7 @@ def test_best_span_matches_brute_force():
 
 
 @pytest.mark.parametrize("module", ["data", "synthetic", "mix", "metrics", "spans", "heldout", "gauge", "quant",
-                                    "decision", "provenance", "carry", "negatives"])
+                                    "decision", "provenance", "carry", "negatives", "mpnet_base", "mpnet_device"])
 def test_docstring_examples(module):
     mod = importlib.import_module(f"training.{module}")
     result = doctest.testmod(mod, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)

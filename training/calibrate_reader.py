@@ -48,7 +48,7 @@ def check_inputs(ap: argparse.ArgumentParser, squad: list[Path], questions: Path
 
 def parse_args(argv=None) -> argparse.Namespace:
     ap = argparse.ArgumentParser(prog=PROG, description=__doc__.split("\n\n")[0])
-    ap.add_argument("--reader", choices=["span", "extractive"], default="span", help="whose weights to fit")
+    ap.add_argument("--reader", choices=["span", "mpnet", "extractive"], default="span", help="whose weights to fit")
     ap.add_argument("--squad", type=Path, action="append",
                     help="a SQuAD-format file, split by article into dev (fit) and test halves; repeat the option "
                          f"(default: {DEFAULT_DATA / 'xquad-en.json'} and {DEFAULT_DATA / 'eval' / 'covidqa.json'})")

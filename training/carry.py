@@ -43,16 +43,19 @@ def half_weights(src: Path, dst: Path) -> None:
     save_file(tensors, str(dst), metadata={"format": "pt"})
 
 
-def pack(out: Path, data_dir: Path | None = None, base: Path | None = None) -> dict:
+def pack(out: Path, data_dir: Path | None = None, base: Path | None = None, with_base: bool = True) -> dict:
+    """Write ``out``; ``with_base=False``: the data alone (the MPNet round stages its base in parts)."""
     folder, base = data.data_dir(data_dir), Path(base or data.base_model())
-    (out / "base").mkdir(parents=True, exist_ok=True)
-    for name in BASE_FILES:
-        shutil.copyfile(base / name, out / "base" / name)
-    half_weights(base / "model.safetensors", out / "base" / "model.safetensors")
+    if with_base:
+        (out / "base").mkdir(parents=True, exist_ok=True)
+        for name in BASE_FILES:
+            shutil.copyfile(base / name, out / "base" / name)
+        half_weights(base / "model.safetensors", out / "base" / "model.safetensors")
     files = data.training_files(folder) + sorted((folder / "eval").glob("*.json"))
     for f in files:
         gzip_copy(f, out / "datasets" / f.relative_to(folder).with_suffix(".json.gz"))
-    manifest = {"base": str(base), "base_sha256": data.sha256(base / "model.safetensors"),
+    manifest = {"base": str(base) if with_base else "",
+                "base_sha256": data.sha256(base / "model.safetensors") if with_base else "",
                 "data": {str(f.relative_to(folder)): data.sha256(f) for f in files}}
     (out / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n", encoding="utf-8")
     return manifest

@@ -41,12 +41,37 @@ class ManifestError(ValueError):
     """A reader folder whose manifest is missing, of another version, or whose files do not match it."""
 
 
-def export_fp32(model_dir: Path, path: Path) -> Path:
-    """Trace ``BertForQuestionAnswering`` to ONNX (opset 17, dynamic batch and token axes), float32."""
-    import torch
-    from transformers import AutoTokenizer, BertForQuestionAnswering
+def model_inputs(model) -> list[str]:
+    """The names of :data:`INPUTS` that ``model.forward`` takes (MPNet has no token types)."""
+    import inspect
 
-    model = BertForQuestionAnswering.from_pretrained(str(model_dir), dtype=torch.float32).eval()
+    params = inspect.signature(model.forward).parameters
+    return [name for name in INPUTS if name in params]
+
+
+def onnx_inputs(path: Path) -> list[str]:
+    """The input names of an ONNX file."""
+    import onnx
+
+    return [i.name for i in onnx.load(str(path), load_external_data=False).graph.input]
+
+
+def load_qa_model(model_dir: Path):
+    """The folder's ``...ForQuestionAnswering`` (BERT, MPNet: whatever its config names), float32, eval mode."""
+    import torch
+    from transformers import AutoModelForQuestionAnswering
+
+    return AutoModelForQuestionAnswering.from_pretrained(str(model_dir), dtype=torch.float32).eval()
+
+
+def export_fp32(model_dir: Path, path: Path) -> Path:
+    """Trace the folder's QA model to ONNX (opset 17, dynamic batch and token axes), float32; its
+    inputs are those of :data:`INPUTS` the model takes."""
+    import torch
+    from transformers import AutoTokenizer
+
+    model = load_qa_model(model_dir)
+    names = model_inputs(model)
     tok = AutoTokenizer.from_pretrained(str(model_dir))
     sample = tok(["what is x?", "who is y"], ["x is a thing that exists", "y is z"], return_tensors="pt",
                  padding=True, return_token_type_ids=True)
@@ -56,14 +81,14 @@ def export_fp32(model_dir: Path, path: Path) -> Path:
             super().__init__()
             self.m = m
 
-        def forward(self, input_ids, attention_mask, token_type_ids):
-            o = self.m(input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids)
+        def forward(self, *args):
+            o = self.m(**dict(zip(names, args)))
             return o.start_logits, o.end_logits
 
-    axes = {name: {0: "batch", 1: "tokens"} for name in INPUTS + OUTPUTS}
+    axes = {name: {0: "batch", 1: "tokens"} for name in names + OUTPUTS}
     path.parent.mkdir(parents=True, exist_ok=True)
     with torch.no_grad():
-        torch.onnx.export(Logits(model), tuple(sample[n] for n in INPUTS), str(path), input_names=INPUTS,
+        torch.onnx.export(Logits(model), tuple(sample[n] for n in names), str(path), input_names=names,
                           output_names=OUTPUTS, dynamic_axes=axes, opset_version=OPSET, dynamo=False)
     return path
 
@@ -82,16 +107,16 @@ def max_logit_gap(model_dir: Path, onnx_path: Path, pairs: list[tuple[str, str]]
     import numpy as np
     import onnxruntime as ort
     import torch
-    from transformers import AutoTokenizer, BertForQuestionAnswering
+    from transformers import AutoTokenizer
 
     tok = AutoTokenizer.from_pretrained(str(model_dir))
     enc = tok([q for q, _ in pairs], [p for _, p in pairs], padding=True, return_tensors="np",
               return_token_type_ids=True)
     sess = ort.InferenceSession(str(onnx_path), providers=["CPUExecutionProvider"])
-    got = sess.run(OUTPUTS, {n: enc[n].astype(np.int64) for n in INPUTS})
-    model = BertForQuestionAnswering.from_pretrained(str(model_dir), dtype=torch.float32).eval()
+    got = sess.run(OUTPUTS, {i.name: enc[i.name].astype(np.int64) for i in sess.get_inputs()})
+    model = load_qa_model(model_dir)
     with torch.no_grad():
-        ref = model(**{n: torch.from_numpy(enc[n]) for n in INPUTS})
+        ref = model(**{n: torch.from_numpy(enc[n]) for n in model_inputs(model)})
     mask = enc["attention_mask"].astype(bool)
     return max(float(np.abs(g - r.numpy())[mask].max()) for g, r in zip(got, (ref.start_logits, ref.end_logits)))
 
@@ -128,7 +153,7 @@ def manifest(out: Path, source: Path, quantisation: dict, command: str = "", dat
                 else "none (fp32)",
                 source=f"{source.name}, model.safetensors sha256 {provenance.fingerprint(source)}",
                 trained_on=trained_on(source, data_folder),
-                export=dict(opset=OPSET, inputs=INPUTS, outputs=OUTPUTS, null_index=RUNTIME["null_index"],
+                export=dict(opset=OPSET, inputs=onnx_inputs(out / "model.onnx"), outputs=OUTPUTS, null_index=RUNTIME["null_index"],
                             quantisation=dict(q, onnxruntime=onnxruntime.__version__),
                             command=command, git_commit=provenance.git_commit()))
 
@@ -151,7 +176,7 @@ def card_section(quant: dict | None, q: dict, gauge_cmd: str) -> str:
               f"{'one scale per output channel' if q.get('per_channel') else 'one scale per tensor'}, "
               "activations quantised at run time" if q["method"] == "dynamic" else "none (fp32 weights)")
     lines = ["## ONNX export", "",
-             f"- `model.onnx`: opset {OPSET}, inputs {', '.join(INPUTS)} (int64, dynamic batch and tokens), outputs "
+             f"- `model.onnx`: opset {OPSET}, inputs {', '.join(INPUTS)} (those the model takes; int64, dynamic batch and tokens), outputs "
              f"{', '.join(OUTPUTS)}; run with windows of {RUNTIME['max_length']} tokens, stride {RUNTIME['stride']}, "
              f"answers of at most {RUNTIME['max_answer_tokens']} tokens; position 0 is \"no answer\".",
              f"- Quantisation: {scheme}. int8 is kept only if it loses at most 1 point of held-out span F1 "
@@ -172,7 +197,7 @@ def card_section(quant: dict | None, q: dict, gauge_cmd: str) -> str:
 
 def parse_args(argv=None) -> argparse.Namespace:
     ap = argparse.ArgumentParser(prog="python -m training.export_onnx", description=__doc__.split("\n\n")[0])
-    ap.add_argument("source", type=Path, help="model folder (BertForQuestionAnswering, safetensors, tokenizer.json)")
+    ap.add_argument("source", type=Path, help="model folder (a ...ForQuestionAnswering in safetensors, tokenizer.json)")
     ap.add_argument("out", type=Path, help="folder to write (model.onnx, tokenizer.json, README.md, manifest.json)")
     ap.add_argument("--data", type=Path, help="folder holding eval/ for the fp32 vs int8 check")
     ap.add_argument("--gauge-n", type=int, default=600, help="PolicyQA questions per set for the check (0: skip it)")

@@ -116,9 +116,11 @@ class OnnxReader(WindowReader):
         if threads:
             opts.intra_op_num_threads = threads
         self.session = ort.InferenceSession(str(onnx_path), opts, providers=["CPUExecutionProvider"])
+        self.inputs = [i.name for i in self.session.get_inputs()]   # MPNet takes no token types
 
     def _run(self, encs):
-        return self.session.run(["start_logits", "end_logits"], self._arrays(encs))
+        arrays = self._arrays(encs)
+        return self.session.run(["start_logits", "end_logits"], {n: arrays[n] for n in self.inputs})
 
 
 class TorchReader(WindowReader):
@@ -128,16 +130,19 @@ class TorchReader(WindowReader):
     def __init__(self, folder: Path, max_len: int = 256, stride: int = 96,
                  max_answer_tokens: int = MAX_ANSWER_TOKENS):
         import torch
-        from transformers import BertForQuestionAnswering
+
+        from .export_onnx import load_qa_model, model_inputs
 
         super().__init__(Path(folder) / "tokenizer.json", max_len, stride, max_answer_tokens)
         self.device = "cuda" if torch.cuda.is_available() else "cpu"
-        self.model = BertForQuestionAnswering.from_pretrained(str(folder), dtype=torch.float32).to(self.device).eval()
+        self.model = load_qa_model(folder).to(self.device)
+        self.inputs = model_inputs(self.model)
 
     def _run(self, encs):
         import torch
 
-        feed = {k: torch.from_numpy(v).to(self.device) for k, v in self._arrays(encs).items()}
+        arrays = self._arrays(encs)
+        feed = {k: torch.from_numpy(arrays[k]).to(self.device) for k in self.inputs}
         with torch.inference_mode():
             out = self.model(**feed)
         return out.start_logits.float().cpu().numpy(), out.end_logits.float().cpu().numpy()

@@ -125,6 +125,7 @@ class SpanModel:
                                          strategy="only_second")
         self.session = ort.InferenceSession(str(folder / manifest.model_file), session_options(),
                                             providers=["CPUExecutionProvider"])
+        self.inputs = {i.name for i in self.session.get_inputs()}   # an MPNet export takes no token types
 
     @classmethod
     def load(cls, folder: str | Path | None = None) -> "SpanModel":
@@ -167,7 +168,8 @@ class SpanModel:
         for row, (_, w) in enumerate(windows):
             n = len(w.ids)
             ids[row, :n], mask[row, :n], types[row, :n] = w.ids, w.attention_mask, w.type_ids
-        starts, ends = self.session.run(None, {"input_ids": ids, "attention_mask": mask, "token_type_ids": types})
+        feed = {"input_ids": ids, "attention_mask": mask, "token_type_ids": types}
+        starts, ends = self.session.run(None, {k: v for k, v in feed.items() if k in self.inputs})
         out = []
         for row, (i, w) in enumerate(windows):
             n = len(w.ids)

@@ -51,10 +51,11 @@ FEATURES = {
     "extractive": Features(SENTENCE_FEATURES, CONFIDENCE_FEATURES),
     "span": Features(SENTENCE_FEATURES + SPAN_SENTENCE_FEATURES, CONFIDENCE_FEATURES + SPAN_CONFIDENCE_FEATURES),
 }
+FEATURES["mpnet"] = FEATURES["span"]   # the same features; MPNet's span model gives span, span_gap and null
 
 
 def calibration_file(reader: str) -> Path:
-    """Where the shipped weights of ``reader`` ("extractive" or "span") are."""
+    """Where the shipped weights of ``reader`` ("extractive", "span" or "mpnet") are."""
     return CALIBRATION_DIR / f"{reader}.json"
 
 
