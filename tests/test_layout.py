@@ -170,3 +170,17 @@ def test_no_test_imports_benchmarks_or_patches_sys_path():
                 assert (node.module or "").split(".")[0] != "benchmarks", path
             if isinstance(node, ast.Attribute) and node.attr in ("insert", "append", "extend"):
                 assert ast.unparse(node.value) != "sys.path", f"{path}:{node.lineno} patches sys.path"
+
+
+TEST_FOLDERS = {"ingest", "search", "answering", "app", "eval", "training"}   # the stages, evaluation and training
+HOUSE_TESTS = {"test_layout.py", "test_settings.py", "test_readme.py", "test_docs.py", "test_extras.py"}
+
+
+def test_tests_are_grouped_by_stage():
+    """A test module sits in the folder of the stage it tests; only the house's own checks stay at the top."""
+    tests = ROOT / "tests"
+    top = {p.name for p in tests.glob("test_*.py")}
+    assert top <= HOUSE_TESTS, f"tests/ holds {sorted(top - HOUSE_TESTS)}: move them to tests/<stage>/"
+    folders = {p.name for p in tests.iterdir() if p.is_dir() and p.name not in ("support", "__pycache__")}
+    assert folders == TEST_FOLDERS, folders ^ TEST_FOLDERS
+    assert all((tests / name / "__init__.py").is_file() for name in TEST_FOLDERS)

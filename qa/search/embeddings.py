@@ -5,7 +5,7 @@ all-MiniLM-L6-v2, offline), in batches. Importing sentence-transformers costs
 seconds, which a single question should not pay: the first time the model is
 loaded it is also exported to ONNX (same weights, same tokenizer, same mean
 pooling), and questions are embedded through ``onnxruntime`` from then on. The
-two agree to about 1e-6 in cosine (``tests/test_embeddings.py``).
+two agree to about 1e-6 in cosine (``tests/search/test_embeddings.py``).
 
     >>> emb = MiniLMEmbeddings()                     # doctest: +SKIP
     >>> len(emb.embed_query("Who visited Pakistan?"))  # doctest: +SKIP

@@ -1,4 +1,4 @@
-"""Concurrent API users against a running chat server: :func:`run_level` (``tests/test_load.py``
+"""Concurrent API users against a running chat server: :func:`run_level` (``tests/app/test_load.py``
 runs it with small numbers; ``benchmarks/load.py`` measures with it).
 """
 

@@ -44,7 +44,7 @@ def test_abstains_when_the_article_cannot_answer(bundled):
     unanswerable = [bundled.ask(q.question) for q in _sample(lambda q: not q.answerable, 100)]
     answerable = [bundled.ask(q.question) for q in _sample(lambda q: q.answerable and not q.history, 22)]
     assert len(unanswerable) >= 15
-    assert any(a.abstained for a in unanswerable)     # how many: tests/test_quality_gate.py
+    assert any(a.abstained for a in unanswerable)     # how many: tests/eval/test_quality_gate.py
     for a in unanswerable + answerable:
         if a.abstained:
             assert a.citations == [] and a.text.startswith("The documents don't say.")

@@ -1,13 +1,12 @@
 """The safety parts of the chat server, without a server: log-ins (qa.app.auth), the guard
 middleware (qa.app.guard, on a tiny ASGI app), and the start-up decisions (qa.app.server).
-The same things against a real `python ui.py` are in tests/test_security_server.py."""
+The same things against a real `python ui.py` are in tests/app/test_security_server.py."""
 
 from __future__ import annotations
 
 import asyncio
 import io
 import socket
-from pathlib import Path
 
 import pytest
 
@@ -15,6 +14,7 @@ from qa.app import auth, server
 from qa.app.guard import CSP, UPLOADS_OFF, Guard
 from qa.errors import ConfigError, ServerError
 from qa.settings import Settings, variables
+from tests.conftest import ROOT
 
 SALT = b"0123456789abcdef"
 
@@ -258,5 +258,5 @@ def test_the_guard_module_and_the_server_module_stay_free_of_gradio():
 
     code = "import sys, qa.app.server, qa.app.guard, qa.app.auth; print('gradio' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
-                         cwd=str(Path(__file__).resolve().parents[1]))
+                         cwd=str(ROOT))
     assert out.stdout.strip() == "False", out.stderr

@@ -1,6 +1,6 @@
 """The API's call checks (qa.app.calls), the upload watch and the log-in page (qa.app.guard),
-without a server; the same against a real `python ui.py`: tests/test_security_server.py and
-tests/test_security_login.py."""
+without a server; the same against a real `python ui.py`: tests/app/test_security_server.py and
+tests/app/test_security_login.py."""
 
 from __future__ import annotations
 
