@@ -9,25 +9,22 @@ For each claim (:mod:`qa.answering.claims`) the :class:`Verifier`
 3. rates each sentence with its scorers (:mod:`qa.answering.evidence`), picks the best one as
    evidence and a second when it covers at least :data:`MIN_GAIN` more of the claim;
 4. computes the claim's features: each scorer's best score, the share of the claim's words the
-   evidence and the cited passages hold (``coverage``, ``passage_coverage``), and the share of
-   its numbers and names that the evidence doesn't hold (``novel_numbers``, ``novel_names``);
+   evidence and the cited passages hold (``coverage``, ``passage_coverage``), the share of
+   its numbers and names that the evidence doesn't hold (``novel_numbers``, ``novel_names``),
+   whether it names something the cited passages never do (``unstated_names``), and what it
+   changes in the evidence with the same words (:mod:`qa.answering.contrast`): a negation added
+   or removed (``negation_flip``), two names or numbers swapped round a word (``role_swap``);
 5. turns them into ``support``, a logistic function fitted on data (:class:`VerifierWeights`,
    ``verifier.json``, written by ``qa fit-verifier``), and keeps the claim when ``support``
    reaches the fitted threshold. One rule stands above the fit: a claim stating a number that
    the cited passages don't hold is unsupported (numbers are the detail models invent most, and
    no similarity of words says whether "2021" is right). An unsupported claim that the planted instructions of the
    passages cover better than their facts is reported as ``instruction``.
-
-    >>> sorted(numbers_in("In 2024, two of the 1,225 km and the 16th."))
-    ['1225', '16', '2', '2024']
-    >>> sorted(names_in("Iran and Pakistan met in Geneva with the NATO chief's aide."))
-    ['geneva', 'nato', 'pakistan']
 """
 
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -36,9 +33,10 @@ from typing import Mapping
 from langchain_core.documents import Document
 
 from ..ingest.text import tokens
-from ..search.lexical import STOP_WORDS, analyze
+from ..search.lexical import analyze
 from .answer import INSTRUCTION, MISSING_PASSAGE, UNSUPPORTED
 from .claims import Claim, as_statement
+from .contrast import names_in, negation_flip, numbers_in, role_swap
 from .evidence import EvidenceContext, EvidenceScorer, OverlapScorer, PassageSentence
 from .weights import linear, sigmoid
 
@@ -48,25 +46,8 @@ MAX_EVIDENCE = 2       # sentences highlighted as a claim's evidence
 MIN_GAIN = 0.15        # of the claim's weight a second evidence sentence must add
 OBEYED_COVERAGE = 0.5  # a planted instruction holding at least this much of a claim (and more than the facts do)
                        # means the claim repeats it
-CLAIM_FEATURES = ("coverage", "passage_coverage", "novel_numbers", "novel_names")
-NUMBER_WORDS = {w: str(i) for i, w in enumerate("zero one two three four five six seven eight nine ten eleven "
-                                                "twelve thirteen fourteen fifteen sixteen seventeen eighteen "
-                                                "nineteen twenty".split())}
-_DIGITS = re.compile(r"\d+(?:[.,]\d+)*")
-
-
-def numbers_in(text: str) -> set[str]:
-    """The numbers of ``text``, as digits without separators ("two" -> "2", "1,225" -> "1225")."""
-    out = {NUMBER_WORDS[w.lower()] for w in tokens(text) if w.lower() in NUMBER_WORDS}
-    out |= {m.group(0).replace(",", "").lstrip("0") or "0" for m in _DIGITS.finditer(text)}
-    return out
-
-
-def names_in(text: str) -> set[str]:
-    """Capitalised words of ``text`` other than its first, lower-cased (stop words aside)."""
-    toks = tokens(text)
-    return {t.lower().removesuffix("'s") for t in toks[1:]
-            if t[:1].isupper() and t.lower() not in STOP_WORDS}
+CLAIM_FEATURES = ("coverage", "passage_coverage", "novel_numbers", "novel_names", "unstated_names",
+                  "negation_flip", "role_swap")
 
 
 def novel_share(claimed: set[str], held: set[str]) -> float:
@@ -193,13 +174,21 @@ class Verifier:
         per = {sc.name: sc.scores(claim, facts, ctx, prepared.get(sc.name)) for sc in self.scorers}
         terms = set(analyze(claim))
         evidence = choose_evidence(facts, per, terms, ctx)
-        held = " ".join(s.text for s in evidence)
+        held, everything = " ".join(s.text for s in evidence), " ".join(s.text for s in facts)
         features = {name: max(values, default=0.0) for name, values in per.items()}
         features.update(coverage=ctx.coverage(terms, evidence), passage_coverage=ctx.coverage(terms, facts),
                         novel_numbers=novel_share(numbers_in(claim), numbers_in(held)),
-                        unstated_numbers=novel_share(numbers_in(claim), numbers_in(" ".join(s.text for s in facts))),
-                        novel_names=novel_share(names_in(claim), {w.lower().removesuffix("'s") for w in tokens(held)}))
+                        unstated_numbers=novel_share(numbers_in(claim), numbers_in(everything)),
+                        novel_names=novel_share(names_in(claim), _words(held)),
+                        unstated_names=float(bool(names_in(claim) - _words(everything))),
+                        negation_flip=negation_flip(claim, [s.text for s in evidence]),
+                        role_swap=role_swap(claim, [s.text for s in evidence]))
         return features, evidence
+
+
+def _words(text: str) -> set[str]:
+    """The words of ``text``, lower-cased, without a possessive 's (to look names up in)."""
+    return {w.lower().removesuffix("'s") for w in tokens(text)}
 
 
 def choose_evidence(facts: list[PassageSentence], per: dict[str, list[float]], terms: set[str],
