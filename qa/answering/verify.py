@@ -10,7 +10,8 @@ For each claim (:mod:`qa.answering.claims`) the :class:`Verifier`
    evidence and a second when it covers at least :data:`MIN_GAIN` more of the claim;
 4. computes the claim's features: each scorer's best score, the share of the claim's words the
    evidence and the cited passages hold (``coverage``, ``passage_coverage``), the share of
-   its numbers and names that the evidence doesn't hold (``novel_numbers``, ``novel_names``),
+   its numbers and names that the evidence doesn't hold (``novel_numbers``, ``novel_names``; and
+   ``any_novel_name``, whether there is one: a date or name changed to another the passage uses elsewhere),
    whether it names something the cited passages never do (``unstated_names``), and what it
    changes in the evidence with the same words (:mod:`qa.answering.contrast`): a negation added
    or removed (``negation_flip``), two names or numbers swapped round a word (``role_swap``);
@@ -46,7 +47,7 @@ MAX_EVIDENCE = 2       # sentences highlighted as a claim's evidence
 MIN_GAIN = 0.15        # of the claim's weight a second evidence sentence must add
 OBEYED_COVERAGE = 0.5  # a planted instruction holding at least this much of a claim (and more than the facts do)
                        # means the claim repeats it
-CLAIM_FEATURES = ("coverage", "passage_coverage", "novel_numbers", "novel_names", "unstated_names",
+CLAIM_FEATURES = ("coverage", "passage_coverage", "novel_numbers", "novel_names", "any_novel_name", "unstated_names",
                   "negation_flip", "role_swap")
 
 
@@ -180,6 +181,7 @@ class Verifier:
                         novel_numbers=novel_share(numbers_in(claim), numbers_in(held)),
                         unstated_numbers=novel_share(numbers_in(claim), numbers_in(everything)),
                         novel_names=novel_share(names_in(claim), _words(held)),
+                        any_novel_name=float(bool(names_in(claim) - _words(held))),
                         unstated_names=float(bool(names_in(claim) - _words(everything))),
                         negation_flip=negation_flip(claim, [s.text for s in evidence]),
                         role_swap=role_swap(claim, [s.text for s in evidence]))

@@ -44,7 +44,7 @@ from .verifier_data import ALTERED_KINDS, FABRICATED_KINDS, SUPPORTED_KINDS, Cla
 SCORER_SETS = (("overlap",), ("cosine", "overlap"), ("cosine", "overlap", "span"))
 # More similarity never makes a claim less supported, more unknown numbers and names never more.
 SIGNS = {"overlap": 1, "cosine": 1, "span": 1, "coverage": 1, "passage_coverage": 1, "novel_numbers": -1,
-         "novel_names": -1, "unstated_names": -1, "negation_flip": -1, "role_swap": -1}
+         "novel_names": -1, "any_novel_name": -1, "unstated_names": -1, "negation_flip": -1, "role_swap": -1}
 MAX_FABRICATED_PASS = 0.03
 SEED = 0
 
