@@ -24,6 +24,8 @@ URL = "https://alice:hunter2-pw@llm.example.com:8443/v1"
     ("token=hf_abcdefghijklmnopqrstuvwxyz1234", "token=[REDACTED]"),
     ("AWS key AKIAIOSFODNN7EXAMPLE", "AWS key [REDACTED]"),
     ("Owls hunt at night; see https://example.com/owls?page=2", "Owls hunt at night; see https://example.com/owls?page=2"),
+    ("basic information about the token limit", "basic information about the token limit"),
+    ("Authorization: Basic YWxhZGRpbjpvcGVuc2VzYW1l", "Authorization: Basic [REDACTED]"),
 ])
 def test_secrets_are_redacted_and_the_rest_is_kept(text, expected):
     assert redact(text) == expected

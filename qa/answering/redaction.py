@@ -22,8 +22,9 @@ _SECRET_KEY = r"(?:api[_-]?key|apikey|access[_-]?key|secret(?:[_-]?key)?|client[
 _PATTERNS = [
     # the password of scheme://user:password@host
     (re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://[^\s:/@]*:)[^\s@/]+@"), rf"\1{REDACTED}@"),
-    # Authorization: Bearer <token> (also Basic, Token)
-    (re.compile(r"(?i)\b(bearer|basic|token)(\s+)[A-Za-z0-9._~+/=-]{6,}"), rf"\1\2{REDACTED}"),
+    # Authorization: Bearer <token> (also Basic): a credential-like word (a digit or a sign in it, or long)
+    (re.compile(r"(?i)\b(bearer|basic)(\s+)(?:(?=[A-Za-z]*[0-9._~+/=-])[A-Za-z0-9._~+/=-]{6,}|[A-Za-z]{20,})"),
+     rf"\1\2{REDACTED}"),
     # key=value, key: value, "key": "value" where key names a secret
     (re.compile(rf"(?i)(\b{_SECRET_KEY}\b[\"']?\s*[:=]\s*[\"']?)(?!{re.escape(REDACTED)})(?!bearer\s|basic\s)"
                 r"[^\s\"'&,;)}\]]+"), rf"\1{REDACTED}"),
