@@ -190,4 +190,3 @@ def test_the_phrase_of_a_written_answer_reuses_the_windows_its_check_made():
     reader = GenerativeReader(model, verifier=Verifier([OverlapScorer(), SpanScorer(Counting("four mice"))], weights))
     assert reader.read("What do owls eat?", [passage()]).short_answer == "four mice"
     assert calls == ["What do owls eat?"]      # the check's windows, read once
-
