@@ -170,26 +170,30 @@ def calibration_table(calibration: dict) -> str:
 SCORER_NAMES = {"overlap": "words", "cosine": "embeddings", "span": "span reader"}
 VERIFIER_GROUPS = [("squad-dev", "XQuAD dev half (fitted on)"), ("squad-test", "XQuAD test half (held out)"),
                    ("set-dev", "bundled set, dev half (fitted on)"), ("set-test", "bundled set, test half (held out)")]
-VERIFIER_KINDS = ["copy", "clause", "statement", "bare", "swap-answer", "swap-number", "swap-name", "wrong-passage",
-                  "off-topic"]
+VERIFIER_KINDS = ["copy", "clause", "statement", "bare", "swap-answer", "swap-number", "swap-name", "swap-date",
+                  "negation", "swap-role", "wrong-passage", "off-topic"]
 
 
 def verifier_table(verifier: dict) -> str:
     """The verifier's fits on each half: supported claims kept, fabricated claims passed (by kind),
-    ROC AUC; the fit the answerer uses (best on its dev claims) in bold."""
+    ROC AUC, and precision / recall of "unsupported" on the copies and their altered versions;
+    the fit the answerer uses (best on its dev claims) in bold."""
     report = verifier["report"]
     keys = ["+".join(f["scorers"]) for f in verifier["fits"]]
     used = max(keys, key=lambda k: report[k]["dev"]["supported_kept"] - report[k]["dev"]["fabricated_passed"])
     lines = ["| scorers | claims from | n | supported kept | fabricated passed | "
-             + " | ".join(VERIFIER_KINDS) + " | ROC AUC |", "|---|---|---|---|---|" + "---|" * len(VERIFIER_KINDS) + "---|"]
+             + " | ".join(VERIFIER_KINDS) + " | ROC AUC | altered: precision / recall |",
+             "|---|---|---|---|---|" + "---|" * len(VERIFIER_KINDS) + "---|---|"]
     for key in sorted(keys, key=lambda k: k != used):
         label = " + ".join(SCORER_NAMES.get(n, n) for n in key.split("+"))
         label = f"**{label}** (used)" if key == used else label
         for group, half in VERIFIER_GROUPS:
             r = report[key][group]
             by_kind = " | ".join(f"{r['by_kind'][k]:.2f}" if k in r["by_kind"] else "-" for k in VERIFIER_KINDS)
+            altered = r.get("unsupported_altered")
+            pr = f"{altered['precision']:.3f} / {altered['recall']:.3f}" if altered else "-"
             lines.append(f"| {label} | {half} | {r['claims']} | {r['supported_kept']:.2f} | "
-                         f"{r['fabricated_passed']:.3f} | {by_kind} | {r['roc_auc']:.3f} |")
+                         f"{r['fabricated_passed']:.3f} | {by_kind} | {r['roc_auc']:.3f} | {pr} |")
     return "\n".join(lines)
 
 

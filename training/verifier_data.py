@@ -15,8 +15,18 @@ fabricated (it doesn't)
                    (of the same kind where there is one) that the cited passage lacks: an invented fact;
   ``swap-number``  ``copy`` with every number changed (a year by 1 to 3, others by 1 to 9);
   ``swap-name``    ``copy`` with a name replaced by one from another passage;
+  ``swap-date``    ``copy`` with a month replaced by another;
+  ``negation``     ``copy`` negated: "not" put after its first auxiliary verb ("was not built"), else
+                   "never" before its first past-tense verb ("never launched"); or, when it holds a
+                   negation, with that negation taken out ("was built");
+  ``swap-role``    ``copy`` with two names on either side of a word swapped (who did what to whom:
+                   "Pakistan struck Iran" from "Iran struck Pakistan");
   ``wrong-passage`` ``copy`` cited to a retrieved passage that doesn't hold the answer;
   ``off-topic``    another question's evidence sentence, from a passage not retrieved for this one.
+
+The altered kinds (``swap-number``, ``swap-name``, ``swap-date``, ``negation``, ``swap-role``) are the
+supported sentences (``copy``) changed in one detail, the way a model misreads a passage: the
+verifier must catch them though they share nearly every word with their evidence.
 
 Every claim is also made once without a citation (checked against all the retrieved passages),
 as models often leave markers out. Replacements come only from the same half of the data, and
@@ -27,12 +37,17 @@ the random choices are seeded.
     True
     >>> statement("When did Iran launch its strike on Pakistan?", "January 16")
     'Iran launch its strike on Pakistan January 16.'
+    >>> negate("On January 16, Iran launched a strike."), negate("The fort was not built in 1600.")
+    ('On January 16, Iran never launched a strike.', 'The fort was built in 1600.')
+    >>> swap_roles("In 1999, Iran struck Pakistan.", random.Random(0))
+    'In 1999, Pakistan struck Iran.'
 """
 
 from __future__ import annotations
 
 import random
 import re
+from collections import Counter
 from dataclasses import dataclass
 
 from langchain_core.documents import Document
@@ -45,9 +60,17 @@ from qa.eval.metrics import contains
 from qa.eval.questions import Question
 
 SUPPORTED_KINDS = ("copy", "clause", "statement", "bare")
-FABRICATED_KINDS = ("swap-answer", "swap-number", "swap-name", "wrong-passage", "off-topic")
+ALTERED_KINDS = ("swap-number", "swap-name", "swap-date", "negation", "swap-role")
+FABRICATED_KINDS = ("swap-answer", *ALTERED_KINDS, "wrong-passage", "off-topic")
 MIN_CLAUSE_WORDS = 4
 _NUMBER = re.compile(r"\b\d+\b")
+MONTHS = ("January February March April May June July August September October November December").split()
+_MONTH = re.compile(r"\b(?:" + "|".join(MONTHS) + r")\b")
+_AUXILIARY = re.compile(r"\b(?:is|are|was|were|has|have|had|can|could|will|would|should|may|might|must|does|do|did)\b"
+                        r"(?!\s+(?:not|never|n't)\b)")
+_PAST_VERB = re.compile(r"(?<=\s)(?!(?:" + "|".join(MONTHS) + r")\b)[a-z]{3,}ed\b")
+_NEGATION = re.compile(r"(?:\s+(?:not|never)\b|n't\b)")
+_NAME_RUN = re.compile(r"\b[A-Z][^\W\d_]+(?:[ -][A-Z][^\W\d_]+)*")
 
 
 @dataclass
@@ -70,6 +93,44 @@ def swap_numbers(text: str, rng: random.Random) -> str:
             return str(n + rng.choice([-3, -2, -1, 1, 2, 3]))
         return str(n + rng.randint(1, 9))
     return _NUMBER.sub(change, text)
+
+
+def negate(sentence: str) -> str | None:
+    """``sentence`` with its negation taken out, or negated (see the module docstring); None
+    when no place for a negation is found."""
+    if (m := _NEGATION.search(sentence)):
+        return sentence[:m.start()] + sentence[m.end():]
+    if (m := _AUXILIARY.search(sentence)):
+        return f"{sentence[:m.end()]} not{sentence[m.end():]}"
+    if (m := _PAST_VERB.search(sentence)):
+        return f"{sentence[:m.start()]}never {sentence[m.start():]}"
+    return None
+
+
+def swap_date(sentence: str, rng: random.Random) -> str | None:
+    """``sentence`` with its first month replaced by another; None without a month."""
+    m = _MONTH.search(sentence)
+    if not m:
+        return None
+    other = rng.choice([x for x in MONTHS if x != m.group(0)])
+    return sentence[:m.start()] + other + sentence[m.end():]
+
+
+def swap_roles(sentence: str, rng: random.Random) -> str | None:
+    """``sentence`` with two different names swapped, chosen among the pairs that have a
+    lower-case content word between them (so not "Iran and Pakistan"), each a whole name that the
+    sentence names once (not "Adl" of "al-Adl"); None when there is none."""
+    counts = Counter(w.lower() for w in tokens(sentence))
+    runs = [m for m in _NAME_RUN.finditer(sentence) if m.start() > 0 and not _MONTH.fullmatch(m.group(0))
+            and m.group(0).lower() not in STOP_WORDS and sentence[m.end():m.end() + 1] not in "-'\u2019"
+            and sentence[m.start() - 1] not in "-'\u2019" and all(counts[w.lower()] == 1 for w in tokens(m.group(0)))]
+    pairs = [(a, b) for i, a in enumerate(runs) for b in runs[i + 1:]
+             if a.group(0).lower() != b.group(0).lower()
+             and any(w.islower() and w not in STOP_WORDS for w in tokens(sentence[a.end():b.start()]))]
+    if not pairs:
+        return None
+    a, b = rng.choice(pairs)
+    return (sentence[:a.start()] + b.group(0) + sentence[a.end():b.start()] + a.group(0) + sentence[b.end():])
 
 
 def names(text: str) -> list[str]:
@@ -144,6 +205,8 @@ def _fabrications(sentence: str, answer: str, stmt: str, q: Question, everything
     own, new = names(sentence), _absent(pool.names, everything)
     if own and new:
         out.append(("swap-name", re.sub(rf"\b{re.escape(rng.choice(own))}\b", rng.choice(new), sentence, count=1)))
+    out += [(kind, t) for kind, t in (("swap-date", swap_date(sentence, rng)), ("negation", negate(sentence)),
+                                      ("swap-role", swap_roles(sentence, rng))) if t and t != sentence]
     far = _absent(pool.sentences, everything)
     if far:
         out.append(("off-topic", rng.choice(far)))

@@ -1,4 +1,4 @@
-"""``qa fit-verifier``: fit the verifier's weights and threshold on made-up claims, check them on
+"""``make fit-verifier`` (``python -m training.fit_verifier``): fit the verifier's weights and threshold on made-up claims, check them on
 held-out ones, and write ``qa/answering/calibration/verifier.json``.
 
 Data (:mod:`qa.eval.verifier_data`): supported and fabricated claims made from
@@ -39,12 +39,12 @@ from qa.ingest.digest import sha256_file
 from .fitting import fit_logistic, separation
 from qa.eval.questions import load_questions, split_of
 from qa.eval.squad import load_squad, squad_halves, write_corpus
-from .verifier_data import FABRICATED_KINDS, SUPPORTED_KINDS, ClaimSample, collect_claims
+from .verifier_data import ALTERED_KINDS, FABRICATED_KINDS, SUPPORTED_KINDS, ClaimSample, collect_claims
 
 SCORER_SETS = (("overlap",), ("cosine", "overlap"), ("cosine", "overlap", "span"))
 # More similarity never makes a claim less supported, more unknown numbers and names never more.
 SIGNS = {"overlap": 1, "cosine": 1, "span": 1, "coverage": 1, "passage_coverage": 1, "novel_numbers": -1,
-         "novel_names": -1}
+         "novel_names": -1, "any_novel_name": -1, "unstated_names": -1, "negation_flip": -1, "role_swap": -1}
 MAX_FABRICATED_PASS = 0.03
 SEED = 0
 
@@ -114,20 +114,35 @@ def fit_set(names: tuple[str, ...], feats: list[dict], samples: list[ClaimSample
     w, b = fit_logistic(X, y.astype(float), weights=cell_weights(samples),
                         signs=np.array([SIGNS.get(c, 0) for c in cols], dtype=float))
     fitted = VerifierWeights(scorers=tuple(names), weights={c: round(float(v), 4) for c, v in zip(cols, w)},
-                             bias=round(b, 4), fitted_by=f"qa fit-verifier: {sorted({s.group for s in samples})}")
+                             bias=round(b, 4), fitted_by=f"training.fit_verifier: {sorted({s.group for s in samples})}")
     support = np.array([fitted.support(f) for f in feats])
     return replace(fitted, threshold=pick_threshold(support, y, [s.kind for s in samples]))
 
 
+def flagged(support: np.ndarray, labels: np.ndarray, rows: np.ndarray) -> dict:
+    """Precision and recall of "unsupported" (support under the threshold: ``~support``) over ``rows``."""
+    caught, wrong = (~support & ~labels & rows).sum(), (~support & labels & rows).sum()
+    return {"claims": int(rows.sum()), "unsupported": int((~labels & rows).sum()),
+            "precision": float(caught / max(1, caught + wrong)),
+            "recall": float(caught / max(1, (~labels & rows).sum()))}
+
+
 def evaluate(weights: VerifierWeights, feats: list[dict], samples: list[ClaimSample]) -> dict:
-    """Claims, share kept by kind, and ROC AUC of ``weights`` on ``samples``."""
+    """Claims, share kept by kind, ROC AUC, and precision and recall of "unsupported" of
+    ``weights`` on ``samples``: over every claim, and over the evidence sentences as models
+    quote them (``copy``) with their altered versions (:data:`ALTERED_KINDS`)."""
     support = np.array([weights.support(f) for f in feats])
     y = np.array([s.supported for s in samples])
-    rates = pass_rates(support, y, [s.kind for s in samples], weights.threshold)
+    kinds = [s.kind for s in samples]
+    rates = pass_rates(support, y, kinds, weights.threshold)
+    kept = support >= weights.threshold
+    altered = np.array([k in ALTERED_KINDS or k == "copy" for k in kinds])
     return {"claims": len(samples), "supported": int(y.sum()),
             "supported_kept": float(np.mean([r for k, r in rates.items() if k in SUPPORTED_KINDS])),
             "fabricated_passed": float(np.mean([r for k, r in rates.items() if k in FABRICATED_KINDS])),
-            "by_kind": rates, "roc_auc": separation(support, y)}
+            "by_kind": rates, "roc_auc": separation(support, y),
+            "unsupported": flagged(kept, y, np.ones(len(y), dtype=bool)),
+            "unsupported_altered": flagged(kept, y, altered)}
 
 
 def gather(squad: Path, questions: Path | None, corpus_dir: Path, work: Path,
@@ -221,7 +236,7 @@ def save(fits: list[VerifierWeights], report: dict, prov: dict, path: Path) -> P
 
 def fit_and_save(squad: Path, questions: Path | None, corpus_dir: Path, work: Path, write: bool, command: str,
                  echo: Callable[[str], None] = print) -> dict:
-    """``qa fit-verifier``: fit, write ``verifier.json`` under ``work`` (and over the shipped one
+    """``make fit-verifier`` (``python -m training.fit_verifier``): fit, write ``verifier.json`` under ``work`` (and over the shipped one
     with ``write``); returns the fits and their report."""
     from qa.answering.verify import VERIFIER_FILE
 

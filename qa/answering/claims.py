@@ -3,14 +3,15 @@
 Models format answers in many ways; this accepts the common ones: ``[1]`` or ``[1][2]`` or
 ``[1, 2]`` before or after the full stop (a marker that opens a sentence belongs to the one
 before), numbered or bulleted lines, Markdown emphasis, and a reasoning model's
-``<think>...</think>`` preamble, which is dropped. The reply is an abstention when it holds
-:data:`~qa.answering.prompt.NO_ANSWER`.
+``<think>...</think>`` preamble, which is dropped. The reply is an abstention when it is
+:data:`~qa.answering.prompt.NO_ANSWER` alone (white space, punctuation and emphasis aside); the token
+beside sentences is dropped and the sentences are read.
 
     >>> out = parse_output("1. Iran struck on **January 16**. [1]\\n2. Pakistan replied [2][3].")
     >>> [(c.text, c.cited) for c in out.claims]
     [('Iran struck on January 16.', [1]), ('Pakistan replied.', [2, 3])]
-    >>> parse_output("NO_ANSWER").no_answer
-    True
+    >>> parse_output("NO_ANSWER").no_answer, parse_output("Iran struck [1]. NO_ANSWER").no_answer
+    (True, False)
 """
 
 from __future__ import annotations
@@ -34,6 +35,8 @@ FRAGMENT_TERMS = 4     # a claim of at most this many words, none of them the qu
 _WH = re.compile(r"^\s*(?:(?:what|which|who|whom|whose|when|where|why|how)(?:\s+(?:many|much|long|far|old|"
                  r"often|big|large))?\s+)?(?:(?:is|are|was|were|did|does|do|has|have|had|can|could|will|would)\s+)?",
                  re.IGNORECASE)
+_NO_ANSWER_ALONE = re.compile(r"[\W_]*" + NO_ANSWER.replace("_", r"[\s_]") + r"[\W_]*", re.IGNORECASE)
+_NO_ANSWER_TOKEN = re.compile(r"(?<![^\W_])" + NO_ANSWER + r"(?![^\W_])", re.IGNORECASE)
 _PREAMBLE = re.compile(r"^(?:the )?(?:short |final )?answer(?: is)?\s*:\s*", re.IGNORECASE)
 
 
@@ -102,8 +105,9 @@ def as_statement(claim: str, question: str) -> str:
 def parse_output(text: str) -> ParsedOutput:
     """The claims of a model's reply (see the module docstring)."""
     text = _THINKING.sub("", text or "")
-    if NO_ANSWER in text or NO_ANSWER in text.upper().replace(" ", "_"):
+    if _NO_ANSWER_ALONE.fullmatch(CITE.sub("", text)):
         return ParsedOutput([], no_answer=True)
+    text = _NO_ANSWER_TOKEN.sub("", text)    # beside sentences, the token is noise: they are read
     claims: list[Claim] = []
     for raw_line in text.splitlines():
         line = _LIST_PREFIX.sub("", raw_line).strip()

@@ -5,7 +5,8 @@ hands text pieces over a queue, so the caller can stop waiting when the deadline
 whatever the model's own client does. A call that fails or times out before its first
 piece is tried again (at most ``retries`` times, within the same deadline); after that, or
 once text has been handed out, the failure is raised as :class:`~qa.errors.LLMError`
-(:class:`~qa.errors.LLMTimeoutError` for the deadline) and the reader falls back.
+(:class:`~qa.errors.LLMTimeoutError` for the deadline, its message with secrets redacted:
+:mod:`qa.answering.redaction`) and the reader falls back.
 
     >>> from langchain_core.language_models import GenericFakeChatModel
     >>> model = GenericFakeChatModel(messages=iter(["Crows use tools. [1]"]))
@@ -21,6 +22,7 @@ import time
 from collections.abc import Iterator
 
 from ..errors import LLMError, LLMTimeoutError
+from .redaction import redact
 
 _DONE = object()
 
@@ -61,7 +63,8 @@ def _one_call(model, messages, deadline: float, timeout_s: float) -> Iterator[st
                 return
             if isinstance(item, BaseException):
                 kind = LLMTimeoutError if "timeout" in type(item).__name__.lower() else LLMError   # the client's own
-                raise kind(f"The chat model failed: {type(item).__name__}: {str(item)[:300]}") from item
+                # the client's text may hold its key or a user:password@ URL: never passed on as it is
+                raise kind(f"The chat model failed: {type(item).__name__}: {redact(str(item))[:300]}") from item
             if item:
                 yield item
     finally:

@@ -14,7 +14,7 @@ MiniLM span model per token) reads better, so it reads only what matters:
 Its model, an int8 ONNX export in :class:`~qa.answering.span_model.SpanModel`'s format, lives in
 ``models/mpnet-qa-reader/`` once built (``training/MPNET.md``); until then :func:`load_mpnet`
 raises a :class:`~qa.errors.ModelError` that says how to get it. Its weights are
-``calibration/mpnet.json`` once ``qa calibrate --reader mpnet`` has fitted them, else the span
+``calibration/mpnet.json`` once ``make calibrate ARGS="--reader mpnet"`` has fitted them, else the span
 reader's (the two share their features).
 """
 

@@ -9,25 +9,23 @@ For each claim (:mod:`qa.answering.claims`) the :class:`Verifier`
 3. rates each sentence with its scorers (:mod:`qa.answering.evidence`), picks the best one as
    evidence and a second when it covers at least :data:`MIN_GAIN` more of the claim;
 4. computes the claim's features: each scorer's best score, the share of the claim's words the
-   evidence and the cited passages hold (``coverage``, ``passage_coverage``), and the share of
-   its numbers and names that the evidence doesn't hold (``novel_numbers``, ``novel_names``);
+   evidence and the cited passages hold (``coverage``, ``passage_coverage``), the share of
+   its numbers and names that the evidence doesn't hold (``novel_numbers``, ``novel_names``; and
+   ``any_novel_name``, whether there is one: a date or name changed to another the passage uses elsewhere),
+   whether it names something the cited passages never do (``unstated_names``), and what it
+   changes in the evidence with the same words (:mod:`qa.answering.contrast`): a negation added
+   or removed (``negation_flip``), two names or numbers swapped round a word (``role_swap``);
 5. turns them into ``support``, a logistic function fitted on data (:class:`VerifierWeights`,
-   ``verifier.json``, written by ``qa fit-verifier``), and keeps the claim when ``support``
+   ``verifier.json``, written by ``make fit-verifier`` (``python -m training.fit_verifier``)), and keeps the claim when ``support``
    reaches the fitted threshold. One rule stands above the fit: a claim stating a number that
    the cited passages don't hold is unsupported (numbers are the detail models invent most, and
    no similarity of words says whether "2021" is right). An unsupported claim that the planted instructions of the
    passages cover better than their facts is reported as ``instruction``.
-
-    >>> sorted(numbers_in("In 2024, two of the 1,225 km and the 16th."))
-    ['1225', '16', '2', '2024']
-    >>> sorted(names_in("Iran and Pakistan met in Geneva with the NATO chief's aide."))
-    ['geneva', 'nato', 'pakistan']
 """
 
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -36,9 +34,10 @@ from typing import Mapping
 from langchain_core.documents import Document
 
 from ..ingest.text import tokens
-from ..search.lexical import STOP_WORDS, analyze
+from ..search.lexical import analyze
 from .answer import INSTRUCTION, MISSING_PASSAGE, UNSUPPORTED
 from .claims import Claim, as_statement
+from .contrast import names_in, negation_flip, numbers_in, role_swap
 from .evidence import EvidenceContext, EvidenceScorer, OverlapScorer, PassageSentence
 from .weights import linear, sigmoid
 
@@ -48,25 +47,8 @@ MAX_EVIDENCE = 2       # sentences highlighted as a claim's evidence
 MIN_GAIN = 0.15        # of the claim's weight a second evidence sentence must add
 OBEYED_COVERAGE = 0.5  # a planted instruction holding at least this much of a claim (and more than the facts do)
                        # means the claim repeats it
-CLAIM_FEATURES = ("coverage", "passage_coverage", "novel_numbers", "novel_names")
-NUMBER_WORDS = {w: str(i) for i, w in enumerate("zero one two three four five six seven eight nine ten eleven "
-                                                "twelve thirteen fourteen fifteen sixteen seventeen eighteen "
-                                                "nineteen twenty".split())}
-_DIGITS = re.compile(r"\d+(?:[.,]\d+)*")
-
-
-def numbers_in(text: str) -> set[str]:
-    """The numbers of ``text``, as digits without separators ("two" -> "2", "1,225" -> "1225")."""
-    out = {NUMBER_WORDS[w.lower()] for w in tokens(text) if w.lower() in NUMBER_WORDS}
-    out |= {m.group(0).replace(",", "").lstrip("0") or "0" for m in _DIGITS.finditer(text)}
-    return out
-
-
-def names_in(text: str) -> set[str]:
-    """Capitalised words of ``text`` other than its first, lower-cased (stop words aside)."""
-    toks = tokens(text)
-    return {t.lower().removesuffix("'s") for t in toks[1:]
-            if t[:1].isupper() and t.lower() not in STOP_WORDS}
+CLAIM_FEATURES = ("coverage", "passage_coverage", "novel_numbers", "novel_names", "any_novel_name", "unstated_names",
+                  "negation_flip", "role_swap")
 
 
 def novel_share(claimed: set[str], held: set[str]) -> float:
@@ -78,7 +60,7 @@ def novel_share(claimed: set[str], held: set[str]) -> float:
 class VerifierWeights:
     """``support = sigmoid(bias + sum(weights[f] * feature[f]))``; a claim is kept when
     ``support >= threshold``. ``scorers``: the :class:`EvidenceScorer` names whose features the
-    weights use (besides :data:`CLAIM_FEATURES`). ``qa fit-verifier`` fits one set per
+    weights use (besides :data:`CLAIM_FEATURES`). ``make fit-verifier`` (``python -m training.fit_verifier``) fits one set per
     combination of scorers; ``fitted_by`` says on what."""
 
     scorers: tuple = ("overlap",)
@@ -114,7 +96,7 @@ def load_fits(path: Path = VERIFIER_FILE) -> list[VerifierWeights]:
     data = json.loads(path.read_text(encoding="utf-8"))
     if data.get("format_version") != FORMAT_VERSION:
         raise ValueError(f"{path}: verifier format version {data.get('format_version')!r}; this version "
-                         f"of qa reads version {FORMAT_VERSION}. Run `qa fit-verifier --write`.")
+                         f"of qa reads version {FORMAT_VERSION}. Run `make fit-verifier ARGS=--write`.")
     fits = []
     for f in data.get("fits", []):
         dev = data.get("report", {}).get("+".join(f.get("scorers", [])), {}).get("dev", {})
@@ -193,13 +175,22 @@ class Verifier:
         per = {sc.name: sc.scores(claim, facts, ctx, prepared.get(sc.name)) for sc in self.scorers}
         terms = set(analyze(claim))
         evidence = choose_evidence(facts, per, terms, ctx)
-        held = " ".join(s.text for s in evidence)
+        held, everything = " ".join(s.text for s in evidence), " ".join(s.text for s in facts)
         features = {name: max(values, default=0.0) for name, values in per.items()}
         features.update(coverage=ctx.coverage(terms, evidence), passage_coverage=ctx.coverage(terms, facts),
                         novel_numbers=novel_share(numbers_in(claim), numbers_in(held)),
-                        unstated_numbers=novel_share(numbers_in(claim), numbers_in(" ".join(s.text for s in facts))),
-                        novel_names=novel_share(names_in(claim), {w.lower().removesuffix("'s") for w in tokens(held)}))
+                        unstated_numbers=novel_share(numbers_in(claim), numbers_in(everything)),
+                        novel_names=novel_share(names_in(claim), _words(held)),
+                        any_novel_name=float(bool(names_in(claim) - _words(held))),
+                        unstated_names=float(bool(names_in(claim) - _words(everything))),
+                        negation_flip=negation_flip(claim, [s.text for s in evidence]),
+                        role_swap=role_swap(claim, [s.text for s in evidence]))
         return features, evidence
+
+
+def _words(text: str) -> set[str]:
+    """The words of ``text``, lower-cased, without a possessive 's (to look names up in)."""
+    return {w.lower().removesuffix("'s") for w in tokens(text)}
 
 
 def choose_evidence(facts: list[PassageSentence], per: dict[str, list[float]], terms: set[str],

@@ -5,6 +5,11 @@ Quiet (``verbose=0``): warnings and errors only, and third-party chatter silence
 on damaged files, the "Loading weights" progress bar of transformers). ``-v``: information
 from every library and their progress bars; ``-vv``: debug lines too.
 
+Whatever the level, no secret reaches a log line: every record, of every logger and whichever
+handler writes it, is redacted when it is made (a :class:`~qa.answering.redaction.RedactingFilter`
+run by the log record factory, and installed on the root handlers too): API keys, tokens and the
+password of a ``user:password@`` URL, in the message, its arguments and its traceback.
+
     >>> configure_logging(0); logging.getLogger("faiss.loader").isEnabledFor(logging.INFO)
     False
 """
@@ -13,6 +18,8 @@ from __future__ import annotations
 
 import logging
 import os
+
+from ..answering.redaction import RedactingFilter
 
 NOISY = ("faiss", "faiss.loader", "bm25s", "pypdf", "httpx", "httpcore", "sentence_transformers", "transformers",
          "urllib3", "matplotlib", "PIL")
@@ -26,6 +33,7 @@ def configure_logging(verbose: int = 0) -> None:
     for name in NOISY:
         logging.getLogger(name).setLevel(logging.ERROR if verbose <= 0 else level)
     logging.getLogger("qa").setLevel(level)
+    install_redaction()
     if verbose <= 0:
         os.environ["HF_HUB_DISABLE_PROGRESS_BARS"] = "1"    # read when huggingface_hub is imported
         os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
@@ -33,6 +41,25 @@ def configure_logging(verbose: int = 0) -> None:
     else:
         os.environ.pop("HF_HUB_DISABLE_PROGRESS_BARS", None)
         _transformers_bars(True)
+
+
+def install_redaction() -> None:
+    """Redact secrets from every log record (see the module docstring); calling it again changes nothing."""
+    redacting = RedactingFilter()
+    for handler in logging.getLogger().handlers:
+        if not any(isinstance(f, RedactingFilter) for f in handler.filters):
+            handler.addFilter(redacting)
+    factory = logging.getLogRecordFactory()
+    if getattr(factory, "redacts", False):
+        return
+
+    def make_record(*args, **kwargs) -> logging.LogRecord:
+        record = factory(*args, **kwargs)
+        redacting.filter(record)
+        return record
+
+    make_record.redacts = True
+    logging.setLogRecordFactory(make_record)
 
 
 def quiet_progress() -> bool:

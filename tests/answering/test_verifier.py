@@ -6,7 +6,6 @@ import json
 from dataclasses import dataclass
 
 import pytest
-from langchain_core.documents import Document
 
 from qa.answering.answer import INSTRUCTION, MISSING_PASSAGE, UNSUPPORTED
 from qa.answering.claims import as_statement, parse_output
@@ -16,12 +15,7 @@ from qa.answering.verify import (VERIFIER_FILE, Verifier, VerifierWeights, load_
 from qa.answering.claims import Claim
 from qa.search.hits import SentenceHit
 
-OWLS = "Owls hunt at night. A barn owl eats about four mice every night. Owls nest in old barns."
-
-
-def passage(text=OWLS, source="owls.md", start=0, sentences=None) -> Document:
-    return Document(text, metadata={"source": source, "start": start, "end": start + len(text), "score": 1.0,
-                                    **({"sentences": sentences} if sentences else {})})
+from tests.support.verifier import check, passage
 
 
 @pytest.mark.parametrize("text, expected", [
@@ -45,11 +39,6 @@ def test_sentences_come_from_the_metadata_or_are_split_here():
     assert [(s.sid, s.text) for s in passage_sentences(0, meta)][:2] == [(7, "Owls hunt at night."),
                                                                          (8, "A barn owl eats about four mice every night.")]
     assert [s.sid for s in passage_sentences(0, passage())] == [None, None, None]
-
-
-def check(claim: str, cited=(1,), question="What do owls eat?", passages=None, **kw):
-    v = Verifier([OverlapScorer()], **kw)
-    return v.check(question, passages or [passage()], [Claim(claim, list(cited))])[0]
 
 
 def test_verdicts_and_their_reasons():
