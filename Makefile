@@ -17,9 +17,9 @@ test:
 	@QA_BROWSER=1 bash scripts/setup.sh
 	$(PY) -m pytest
 
-# Unit tests only: no model, no server, no browser.
+# Unit tests only: no model, no server, no browser; on every core (pytest-xdist).
 test-fast: setup
-	$(PY) -m pytest -m "not slow and not browser"
+	$(PY) -m pytest -m "not slow and not browser" -n auto
 
 index: setup
 	$(PY) -m qa index

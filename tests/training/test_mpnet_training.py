@@ -74,6 +74,7 @@ def tiny_stage(tmp_path_factory):
     return base, stage, mpnet_stage.pack(base, stage, part_mib=0.4)
 
 
+@pytest.mark.slow   # torch: a tiny model staged, trained, merged and exported
 def test_stage_round_trip_within_half_a_step_per_channel(tiny_stage):
     from safetensors.torch import load_file
 
@@ -96,6 +97,7 @@ def test_stage_round_trip_within_half_a_step_per_channel(tiny_stage):
     assert len(m["parts"]) == 3 and all(p["bytes"] <= 0.4 * 2**20 + 16384 for p in m["parts"])
 
 
+@pytest.mark.slow   # torch: a tiny model staged, trained, merged and exported
 def test_stage_is_deterministic_and_refuses_a_changed_part(tiny_stage, tmp_path):
     import shutil
 
@@ -114,6 +116,7 @@ def test_stage_is_deterministic_and_refuses_a_changed_part(tiny_stage, tmp_path)
         mpnet_stage.read_manifest(bad)
 
 
+@pytest.mark.slow   # torch: a tiny model staged, trained, merged and exported
 def test_unpacked_folder_loads_as_a_qa_model_with_the_rebuilt_weights(tiny_stage, tmp_path):
     import torch
     from transformers import MPNetForQuestionAnswering
@@ -158,6 +161,7 @@ def trained(tiny_stage, tmp_path_factory):
     return out, losses, model
 
 
+@pytest.mark.slow   # torch: a tiny model staged, trained, merged and exported
 def test_lora_trains_only_adapters_and_head_and_saves_only_them(trained, tiny_stage):
     from safetensors.torch import load_file
 
@@ -172,6 +176,7 @@ def test_lora_trains_only_adapters_and_head_and_saves_only_them(trained, tiny_st
     assert (out / "adapter_model.safetensors").stat().st_size < base_bytes / 4
 
 
+@pytest.mark.slow   # torch: a tiny model staged, trained, merged and exported
 def test_merged_model_gives_the_trained_logits_and_exports_to_a_checked_onnx(trained, tiny_stage, tmp_path):
     import numpy as np
     import onnxruntime as ort
@@ -200,6 +205,7 @@ def mpnet_lora_probe(model, tok, passage):
     return probe(model, tok, [("When do owls hunt?", passage)])
 
 
+@pytest.mark.slow   # torch: a tiny model staged, trained, merged and exported
 def test_the_reader_folder_is_rebuilt_from_the_base_and_the_delta_and_loads_in_qa(trained, tiny_stage, tmp_path):
     from qa.answering.span_model import SpanModel
     from training import mpnet_device
@@ -212,6 +218,7 @@ def test_the_reader_folder_is_rebuilt_from_the_base_and_the_delta_and_loads_in_q
     assert w.best_span(0, len(PARA)) is not None and len(w.start_logits) == len(w.offsets)
 
 
+@pytest.mark.slow   # torch: a tiny model staged, trained, merged and exported
 def test_merge_refuses_adapters_of_another_base(trained, tmp_path):
     from training import mpnet_merge
 
