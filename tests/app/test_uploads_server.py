@@ -12,6 +12,7 @@ import pytest
 from qa.answering.answer import Answer
 from qa.app.api import Answerer
 from qa.app.gradio_app import build_demo
+from tests.support.bombs import docx_bomb
 from tests.support.documents import html_bytes, pdf_bytes
 from tests.support.invariants import check_answer
 from tests.support.threads import run_together
@@ -74,6 +75,35 @@ def test_upload_ask_and_remove_through_the_api(bot, tmp_path):
                                                                  "document; an index needs at least one. Add another "
                                                                  "document first."}]
         client.close()
+
+
+def test_a_docx_bomb_uploaded_to_the_server_is_refused_at_once_and_leaves_nothing(bot, tmp_path):
+    """Issue 20's bomb through the real server: a ~100 KB DOCX that unpacks to over 20 MB is refused as
+    too-large within seconds, nothing of it reaches the corpus folder, and questions are answered
+    while it is sent."""
+    import time
+
+    from gradio_client import handle_file
+
+    before = sorted(p.name for p in bot.corpus_dir.iterdir())
+    bomb = put(tmp_path, "bomb.docx", docx_bomb())
+    with serve(build_demo(bot, uploads=True)) as url:
+        client, asker = client_of(url), client_of(url)
+        answers: list[Answer] = []
+
+        def ask_meanwhile():
+            answers.append(Answer.from_dict(asker.predict("Which river flows through ten countries?", api_name="/ask")))
+
+        questions = threading.Thread(target=ask_meanwhile)
+        started = time.perf_counter()
+        questions.start()
+        result = client.predict([handle_file(bomb)], api_name="/add_documents")
+        refused_in = time.perf_counter() - started
+        questions.join(timeout=60)
+    assert result["added"] == [] and [r["reason"] for r in result["rejected"]] == ["too-large"]
+    assert refused_in < 10, f"the bomb took {refused_in:.1f} s to refuse"
+    assert sorted(p.name for p in bot.corpus_dir.iterdir()) == before
+    assert answers and "Danube" in answers[0].text and not answers[0].abstained
 
 
 def test_uploads_at_once_take_turns_and_questions_never_see_half_an_index(bot, tmp_path):
