@@ -19,8 +19,8 @@ other edges (the CLI, ``Answerer.from_corpus`` in :mod:`qa.app`) read only the
 values they need with :meth:`Settings.get`, so a bad ``QA_PORT`` does not stop
 ``qa.ask``. The stages below them (ingest, search, answering) never read the
 environment: they take these values as arguments. Adding a
-setting is one line in the class body; :func:`variables` lists them all (the
-README's table is written from it).
+setting is one line in the class body; :func:`variables` lists them all
+(the settings table of docs/configuration.md is written from it).
 """
 
 from __future__ import annotations
