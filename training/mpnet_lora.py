@@ -21,15 +21,14 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import random
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from . import data, mix, provenance
+from . import provenance
 from .export_onnx import CHECK_PAIRS
 from .features import windows
-from .train_reader import Settings, planned_steps, train
+from .train_reader import Settings, add_run_options, mix_of, planned_steps, train
 
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
@@ -106,32 +105,10 @@ def parse_args(argv=None) -> argparse.Namespace:
     ap = argparse.ArgumentParser(prog="python -m training.mpnet_lora", description=__doc__.split("\n\n")[0])
     ap.add_argument("--stage", type=Path, required=True, help="stage folder of the base (mpnet_stage pack)")
     ap.add_argument("--out", type=Path, required=True, help="folder for the adapters, head and training.json")
-    ap.add_argument("--data", type=Path, help="folder with train/ and xquad-en.json (default ../shared/datasets)")
-    ap.add_argument("--max-len", type=int, default=384)
-    ap.add_argument("--stride", type=int, default=128)
-    ap.add_argument("--lr", type=float, default=3e-4)
-    ap.add_argument("--epochs", type=int, default=2)
-    ap.add_argument("--batch", type=int, default=32)
-    ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--r", type=int, default=16, help="LoRA rank")
     ap.add_argument("--alpha", type=int, default=32, help="LoRA alpha (the update is scaled by alpha / r)")
-    ap.add_argument("--sample", type=int, default=0, help="N answerable questions; 0 = all")
-    ap.add_argument("--synthetic", type=int, default=20000, help="synthetic unanswerables (as many as made)")
-    ap.add_argument("--kinds", default="swap,neighbour")
-    ap.add_argument("--close", type=int, help="close negatives per kind (default: one per answerable question)")
-    ap.add_argument("--close-kinds", default="close")
-    ap.add_argument("--limit", type=int, default=0, help="draw the mix from N random questions (quick runs)")
-    ap.add_argument("--log-every", type=int, default=50)
-    ap.add_argument("--max-minutes", type=float, default=0.0, help="stop and save after this long (0 = no limit)")
+    add_run_options(ap, lr=3e-4, batch=32, synthetic=20000, kinds="swap,neighbour")
     return ap.parse_args(argv)
-
-
-def _mix(a):
-    files = data.training_files(data.data_dir(a.data))
-    rng = random.Random(a.seed)
-    pool = mix.limit([r for f in files for r in data.load(f)], a.limit, rng)
-    m = mix.build(pool, rng, a.sample, a.synthetic, a.kinds.split(","), a.close, a.close_kinds.split(","))
-    return files, m
 
 
 def main(argv=None) -> Path:  # long: one run, facts gathered along the way
@@ -147,7 +124,7 @@ def main(argv=None) -> Path:  # long: one run, facts gathered along the way
     tensors, stage = load_state(a.stage)
     model = with_adapters(base_model(tensors, files_dir(a.stage), a.seed), Lora(a.r, a.alpha)).to(device)
     tok = AutoTokenizer.from_pretrained(str(files_dir(a.stage)))
-    files, m = _mix(a)
+    files, m = mix_of(a)
     ws = windows(tok, m.records, a.max_len, a.stride)
     trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
     print(f"mix {m.counts} -> {len(m.records):,} questions, {len(ws):,} windows on {device}; "

