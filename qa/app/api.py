@@ -27,7 +27,7 @@ from ..search.index import IndexSettings, PassageIndex
 from ..search.lifecycle import BuildReport
 from ..search.stores import Store
 from ..settings import DEFAULT_MAX_FILE_BYTES, DEFAULT_TOP_K, Settings
-from .configured import open_configured_store
+from .configured import document_limits, open_configured_store
 
 __all__ = ["Answerer", "ask", "clear_cache", "get_answerer", "validate_history", "validate_question", "writer_options"]
 
@@ -42,14 +42,6 @@ def writer_options() -> WriterOptions:
     """``QA_LLM_UNVERIFIED``, ``QA_LLM_TIMEOUT`` and ``QA_LLM_RETRIES``, for a chat model's written answers."""
     return WriterOptions(unverified=Settings.get("llm_unverified"), timeout_s=Settings.get("llm_timeout"),
                          retries=Settings.get("llm_retries"))
-
-
-def document_limits() -> Limits:
-    """What one document may unpack to, from the settings (``QA_MAX_DOC_CHARS``, ``QA_MAX_DOC_SENTENCES``,
-    ``QA_MAX_UNPACKED_BYTES``, ``QA_MAX_UNPACK_RATIO``, ``QA_MAX_HTML_ELEMENTS``)."""
-    return Limits(max_chars=Settings.get("max_doc_chars"), max_sentences=Settings.get("max_doc_sentences"),
-                  max_unpacked_bytes=Settings.get("max_unpacked_bytes"), max_unpack_ratio=Settings.get("max_unpack_ratio"),
-                  max_html_elements=Settings.get("max_html_elements"))
 
 
 class Answerer(Pipeline):

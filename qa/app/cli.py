@@ -101,8 +101,7 @@ def index(corpus_dir, index_dir, store, rebuild, as_json):
     """Build or update the index of CORPUS in INDEX or STORE (only changed documents are embedded)."""
     from ..ingest.corpus import load_corpus
     from ..search.embeddings import MiniLMEmbeddings
-    from .api import document_limits
-    from .configured import open_configured_store
+    from .configured import document_limits, open_configured_store
     from .terminal import index_message, index_summary
 
     corpus_dir, index_dir, store = _setting(corpus_dir, "corpus"), _setting(index_dir, "index"), _setting(store, "store")

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from typing import Mapping
 
+from ..ingest.limits import Limits
 from ..search.stores import Store, StoreSpec, open_store, parse_store
 from ..search.stores.uri import Credentials
 from ..settings import Settings
@@ -38,3 +39,11 @@ def open_configured_store(store=None, index_dir=None, environ: Mapping[str, str]
     if spec.kind == "local":
         return open_store(spec, index_dir if index_dir is not None else Settings.get("index", environ))
     return open_store(spec, credentials=credentials(environ), timeout=Settings.get("store_timeout", environ))
+
+
+def document_limits() -> Limits:
+    """What one document may unpack to, from the settings (``QA_MAX_DOC_CHARS``, ``QA_MAX_DOC_SENTENCES``,
+    ``QA_MAX_UNPACKED_BYTES``, ``QA_MAX_UNPACK_RATIO``, ``QA_MAX_HTML_ELEMENTS``)."""
+    return Limits(max_chars=Settings.get("max_doc_chars"), max_sentences=Settings.get("max_doc_sentences"),
+                  max_unpacked_bytes=Settings.get("max_unpacked_bytes"), max_unpack_ratio=Settings.get("max_unpack_ratio"),
+                  max_html_elements=Settings.get("max_html_elements"))
